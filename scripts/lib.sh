@@ -1,0 +1,76 @@
+# Shared by the run and test scripts: idempotent "install when missing, start when stopped" steps.
+# Sourced, not run. Every step prints one short line of what it did.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export DEBIAN_FRONTEND=noninteractive
+APT_UPDATED=""
+
+log() { printf 'setup: %s\n' "$*" >&2; }
+
+apt_install() {
+  if [ -z "$APT_UPDATED" ]; then apt-get update -qq >&2; APT_UPDATED=1; fi
+  apt-get install -y -qq --no-install-recommends "$@" >&2
+}
+
+ensure_java() {
+  local version
+  version=$(java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -n 1 || true)
+  if [ -z "$version" ] || [ "$version" -lt 17 ]; then
+    log "installing a JDK (found '${version:-none}', need 17+)"
+    apt_install openjdk-17-jdk-headless
+  fi
+}
+
+# PostgreSQL from Debian's packages unless DATABASE_URL points elsewhere. Role and password match the
+# defaults in application.properties; both databases (service and tests) belong to that role.
+ensure_postgres() {
+  if [ -n "${DATABASE_URL:-}" ]; then log "DATABASE_URL is set: using it, installing nothing"; return; fi
+  command -v pg_ctlcluster >/dev/null || { log "installing PostgreSQL"; apt_install postgresql; }
+  local cluster
+  cluster=$(pg_lsclusters --no-header | awk 'NR==1 {print $1" "$2}')
+  if [ -z "$cluster" ]; then
+    local version; version=$(ls /usr/lib/postgresql | sort -n | tail -n 1)
+    pg_createcluster "$version" main >&2; cluster="$version main"
+  fi
+  if ! pg_lsclusters --no-header | awk -v c="$cluster" '$1" "$2==c && $4=="online"' | grep -q .; then
+    log "starting PostgreSQL $cluster"; pg_ctlcluster $cluster start
+  fi
+  local port; port=$(pg_lsclusters --no-header | awk -v c="$cluster" '$1" "$2==c {print $3}')
+  for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p "$port" && break; sleep 1; done
+  pg_isready -q -h 127.0.0.1 -p "$port" || { log "PostgreSQL did not become ready"; return 1; }
+  [ "$port" = 5432 ] || export DATABASE_URL="postgres://decode_runner:decode_runner@127.0.0.1:$port/decode_runner"
+  psql_admin() { (cd / && su postgres -c "psql -p $port -v ON_ERROR_STOP=1 -qtA $*"); }
+  if [ "$(psql_admin "-c \"select 1 from pg_roles where rolname='decode_runner'\"")" != 1 ]; then
+    psql_admin "-c \"create role decode_runner login password 'decode_runner'\""
+  fi
+  for db in decode_runner decode_runner_test; do
+    if [ "$(psql_admin "-c \"select 1 from pg_database where datname='$db'\"")" != 1 ]; then
+      psql_admin "-c \"create database $db owner decode_runner\""; log "created database $db"
+    fi
+  done
+}
+
+# Redis on loopback for the shared rate-limit store (and its tests).
+ensure_redis() {
+  command -v redis-server >/dev/null || { log "installing Redis"; apt_install redis-server; }
+  if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
+    log "starting Redis on 127.0.0.1:6379"
+    redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no >&2
+    for _ in $(seq 1 20); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 0.5; done
+  fi
+}
+
+ensure_dbt() {
+  if [ -z "${DBT_EXECUTABLE:-}" ]; then
+    DBT_EXECUTABLE=$("$ROOT/scripts/dbt-env.sh")
+    export DBT_EXECUTABLE
+  fi
+  log "dbt: $DBT_EXECUTABLE"
+}
+
+ensure_everything() {
+  ensure_java
+  ensure_postgres
+  ensure_redis
+  ensure_dbt
+}

@@ -1,0 +1,71 @@
+package dev.decode.runner.platform.errors;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import io.quarkus.runtime.configuration.MemorySize;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.HttpException;
+
+/**
+ * Failures that happen outside REST resources (no route matched, a body over the size limit, a failed filter) get
+ * the same problem+json answers as everything else.
+ */
+@ApplicationScoped
+class RouterProblems {
+
+    private final ProblemMapper problems;
+    private final long maxBodyBytes;
+
+    RouterProblems(ProblemMapper problems, @ConfigProperty(name = "quarkus.http.limits.max-body-size") MemorySize maxBody) {
+        this.problems = problems;
+        this.maxBodyBytes = maxBody.asLongValue();
+    }
+
+    void register(@Observes Router router) {
+        router.route().order(Integer.MIN_VALUE).failureHandler(this::onFailure);
+        // REST would refuse such a body with a bare 413; declared lengths are refused here, before any byte is read.
+        router.route().order(Integer.MIN_VALUE).handler(this::refuseOversizedBody);
+        router.errorHandler(404, rc -> problems.write(rc.response(),
+                ProblemException.notFound("No resource exists at this path."), rc.normalizedPath()));
+        router.errorHandler(405, rc -> problems.write(rc.response(),
+                new ProblemException(405, "method-not-allowed", "Method not allowed", "This resource does not support that method."),
+                rc.normalizedPath()));
+    }
+
+    private void refuseOversizedBody(RoutingContext rc) {
+        String declared = rc.request().getHeader(HttpHeaders.CONTENT_LENGTH);
+        if (declared != null && isOver(declared)) {
+            problems.write(rc.response().putHeader(HttpHeaders.CONNECTION, "close"), ProblemMapper.tooLarge(), rc.normalizedPath());
+            return;
+        }
+        rc.next();
+    }
+
+    private boolean isOver(String declaredLength) {
+        try {
+            return Long.parseLong(declaredLength.trim()) > maxBodyBytes;
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    private void onFailure(RoutingContext rc) {
+        Throwable failure = rc.failure();
+        if (failure == null || failure instanceof HttpException) {
+            failure = switch (rc.statusCode()) {
+                case 413 -> ProblemMapper.tooLarge();
+                case 404 -> ProblemException.notFound("No resource exists at this path.");
+                case 400 -> ProblemException.invalidRequest("The request could not be read.");
+                case 401 -> ProblemException.unauthorized("A valid bearer token is required.");
+                case 403 -> ProblemException.forbidden("This token may not use this resource.");
+                default -> new IllegalStateException("route failed with status " + rc.statusCode());
+            };
+        }
+        problems.write(rc.response(), failure, rc.normalizedPath());
+    }
+}

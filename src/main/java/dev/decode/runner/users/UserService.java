@@ -1,0 +1,98 @@
+package dev.decode.runner.users;
+
+import java.time.Instant;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.jboss.logging.Logger;
+
+import dev.decode.runner.platform.BlockingWork;
+import dev.decode.runner.platform.UserDirectories;
+import dev.decode.runner.platform.errors.ProblemException;
+import io.smallrye.mutiny.Uni;
+
+/** Creating learners, rotating their tokens, removing them with everything they own, and resolving tokens. */
+@ApplicationScoped
+public class UserService {
+
+    private static final Logger LOG = Logger.getLogger(UserService.class);
+    static final Pattern USERNAME = Pattern.compile("^[a-z][a-z0-9_]{2,31}$");
+
+    private final UserStore store;
+    private final AdminToken adminToken;
+    private final UserDirectories directories;
+
+    UserService(UserStore store, AdminToken adminToken, UserDirectories directories) {
+        this.store = store;
+        this.adminToken = adminToken;
+        this.directories = directories;
+    }
+
+    public record IssuedToken(String username, String token, Instant createdAt) {
+    }
+
+    public Uni<IssuedToken> create(String username) {
+        if (username == null || !USERNAME.matcher(username).matches()) {
+            return Uni.createFrom().failure(ProblemException.invalidRequest(
+                    "The field 'username' must be 3 to 32 characters: a lowercase letter, then lowercase letters, digits or '_'."));
+        }
+        String token = Tokens.generate();
+        return store.insert(username, Tokens.hash(token))
+                .map(created -> created.map(user -> new IssuedToken(user.username(), token, user.createdAt()))
+                        .orElseThrow(() -> ProblemException.conflict("The username '" + username + "' is taken.")))
+                .invoke(issued -> LOG.infof("User created username=%s", username));
+    }
+
+    public Uni<IssuedToken> rotateToken(String username) {
+        String token = Tokens.generate();
+        return existing(username)
+                .chain(user -> store.replaceTokenHash(username, Tokens.hash(token))
+                        .map(replaced -> checkFound(replaced, username))
+                        .map(ignored -> new IssuedToken(username, token, user.createdAt())))
+                .invoke(issued -> LOG.infof("Token rotated username=%s", username));
+    }
+
+    public Uni<Void> delete(String username) {
+        if (!USERNAME.matcher(username).matches()) {
+            return Uni.createFrom().failure(noSuchUser(username));
+        }
+        return store.delete(username)
+                .map(deleted -> checkFound(deleted, username))
+                .chain(ignored -> BlockingWork.supply(() -> directories.delete(username)))
+                .invoke(bytes -> LOG.infof("User deleted username=%s bytesFreed=%d", username, bytes))
+                .replaceWithVoid();
+    }
+
+    public Uni<User> find(String username) {
+        return existing(username);
+    }
+
+    /** Empty for a token that is neither the admin's nor any user's. */
+    public Uni<Optional<Principal>> authenticate(String token) {
+        byte[] hash = Tokens.hash(token);
+        if (adminToken.matches(hash)) {
+            return Uni.createFrom().item(Optional.of(Principal.admin()));
+        }
+        return store.findByTokenHash(hash).map(user -> user.map(found -> Principal.user(found.username())));
+    }
+
+    private Uni<User> existing(String username) {
+        if (!USERNAME.matcher(username).matches()) {
+            return Uni.createFrom().failure(noSuchUser(username));
+        }
+        return store.find(username).map(user -> user.orElseThrow(() -> noSuchUser(username)));
+    }
+
+    private static boolean checkFound(boolean found, String username) {
+        if (!found) {
+            throw noSuchUser(username);
+        }
+        return true;
+    }
+
+    private static ProblemException noSuchUser(String username) {
+        return ProblemException.notFound("There is no user '" + username + "'.");
+    }
+}

@@ -1,0 +1,80 @@
+package dev.decode.runner.platform;
+
+import static dev.decode.runner.support.Api.as;
+import static dev.decode.runner.support.Api.asAdmin;
+import static dev.decode.runner.support.Api.createUser;
+import static dev.decode.runner.support.Api.uniqueUsername;
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.not;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+
+@QuarkusTest
+class ProblemAnswersTest {
+
+    private String token;
+
+    @BeforeEach
+    void learner() {
+        token = createUser(uniqueUsername("problems"));
+    }
+
+    @Test
+    void anUnknownApiRouteIsNotFound() {
+        as(token).when().get("/api/v1/nothing-here")
+                .then().statusCode(404).contentType("application/problem+json")
+                .body("type", equalTo("/problems/not-found"))
+                .body("status", is(404))
+                .body("instance", equalTo("/api/v1/nothing-here"));
+    }
+
+    @Test
+    void anUnknownRouteOutsideTheApiIsNotFound() {
+        given().when().get("/no/such/page")
+                .then().statusCode(404).contentType("application/problem+json")
+                .body("type", equalTo("/problems/not-found"));
+    }
+
+    @Test
+    void aWrongMethodIsMethodNotAllowed() {
+        as(token).when().put("/api/v1/me")
+                .then().statusCode(405).contentType("application/problem+json")
+                .body("type", equalTo("/problems/method-not-allowed"));
+        asAdmin().when().get("/api/v1/users/{u}/token", "someone")
+                .then().statusCode(405).contentType("application/problem+json");
+    }
+
+    @Test
+    void aWrongContentTypeIsUnsupportedMediaType() {
+        asAdmin().contentType(ContentType.TEXT).body("username=alice")
+                .when().post("/api/v1/users")
+                .then().statusCode(415).contentType("application/problem+json")
+                .body("type", equalTo("/problems/unsupported-media-type"));
+    }
+
+    @Test
+    void anOversizedBodyIsRefusedAsProblemJson() {
+        String huge = "{\"username\":\"" + "a".repeat(3 * 1024 * 1024) + "\"}";
+        asAdmin().contentType(ContentType.JSON).body(huge)
+                .when().post("/api/v1/users")
+                .then().statusCode(413).contentType("application/problem+json")
+                .body("type", equalTo("/problems/request-too-large"));
+    }
+
+    @Test
+    void anUnexpectedFailureHidesItsMessageAndGivesAnIncidentId() {
+        given().when().get("/test-only/explode")
+                .then().statusCode(500).contentType("application/problem+json")
+                .body("type", equalTo("/problems/internal-error"))
+                .body("detail", containsString("incident"))
+                .body(not(containsString(FailingTestResource.SECRET)))
+                .body(not(containsString("at dev.decode")));
+    }
+}
