@@ -1,0 +1,110 @@
+package dev.decode.runner.warehouse;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import org.jboss.logging.Logger;
+
+import io.quarkus.runtime.StartupEvent;
+
+/**
+ * The shared, read-only sample catalog {@code learn}: customers, orders and payments, generated on first start from
+ * arithmetic on row numbers, so every instance and every run holds exactly the same rows. It is built in a temporary
+ * file and moved into place, so a crash half-way never leaves a partial catalog behind.
+ */
+@ApplicationScoped
+public class LearnCatalog {
+
+    private static final Logger LOG = Logger.getLogger(LearnCatalog.class);
+    private static final int CUSTOMERS = 5_000;
+
+    private final WarehouseFiles files;
+    private final WarehouseConfig config;
+
+    LearnCatalog(WarehouseFiles files, WarehouseConfig config) {
+        this.files = files;
+        this.config = config;
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        if (config.motherduckToken().isEmpty()) {
+            ensureCreated();
+        }
+    }
+
+    /** Blocking. */
+    public void ensureCreated() {
+        Path target = files.learnCatalog();
+        if (Files.exists(target)) {
+            return;
+        }
+        try {
+            Files.createDirectories(target.getParent());
+            Path temporary = target.resolveSibling("learn.duckdb.creating-" + ProcessHandle.current().pid());
+            Files.deleteIfExists(temporary);
+            long start = System.nanoTime();
+            try (Connection connection = DriverManager.getConnection("jdbc:duckdb:" + temporary);
+                    Statement statement = connection.createStatement()) {
+                for (String sql : script(CUSTOMERS, config.learnOrders())) {
+                    statement.execute(sql);
+                }
+            }
+            Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE);
+            LOG.infof("Created the learn catalog orders=%d ms=%d", config.learnOrders(), (System.nanoTime() - start) / 1_000_000);
+        } catch (SQLException e) {
+            throw new IllegalStateException("Could not create the learn catalog at " + target, e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not create the learn catalog at " + target, e);
+        }
+    }
+
+    static String[] script(int customers, int orders) {
+        return new String[] {
+            "set threads = 1",
+            """
+            create table customers as
+            select i as customer_id,
+                   (['Ava','Ben','Chloe','Dev','Emma','Femi','Gus','Hana','Ivan','Jia','Kofi','Lena','Mateo','Nia',
+                     'Omar','Priya','Quinn','Rosa','Sven','Tomas'])[(i * 7) % 20 + 1] as first_name,
+                   (['Smith','Garcia','Okafor','Muller','Rossi','Tanaka','Silva','Kim','Novak','Patel','Dubois',
+                     'Nguyen','Cohen','Larsen','Moreau','Ivanova','Khan','Lopez','Walsh','Berg'])[(i * 13) % 20 + 1] as last_name,
+                   'customer' || i || '@example.com' as email,
+                   (['US','DE','FR','IN','BR','JP','GB','NG','CA','MX'])[(i * 3) % 10 + 1] as country,
+                   date '2022-01-01' + ((i * 37) % 1000)::integer as signup_date
+            from range(1, {customers} + 1) r(i)
+            """.replace("{customers}", Integer.toString(customers)),
+            """
+            create table orders as
+            select i as order_id,
+                   ((i * 7919) % {customers}) + 1 as customer_id,
+                   date '2023-01-01' + ((i * 61) % 730)::integer as order_date,
+                   case when (i * 17) % 20 < 15 then 'completed' when (i * 17) % 20 < 17 then 'shipped'
+                        when (i * 17) % 20 = 17 then 'placed' when (i * 17) % 20 = 18 then 'returned'
+                        else 'cancelled' end as status,
+                   (5 + ((i * 104729) % 50000) / 100)::decimal(10, 2) as amount
+            from range(1, {orders} + 1) r(i)
+            """.replace("{customers}", Integer.toString(customers)).replace("{orders}", Integer.toString(orders)),
+            """
+            create table payments as
+            select order_id as payment_id,
+                   order_id,
+                   (['credit_card','bank_transfer','gift_card','coupon'])[(order_id * 11) % 4 + 1] as payment_method,
+                   amount,
+                   order_date::timestamp + to_seconds((order_id * 29) % 86400) as paid_at
+            from orders
+            where status <> 'cancelled'
+            """,
+            "checkpoint"
+        };
+    }
+}
