@@ -2,6 +2,7 @@ package dev.decode.runner.platform;
 
 import jakarta.inject.Singleton;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.cfg.CoercionAction;
 import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
@@ -10,7 +11,7 @@ import com.fasterxml.jackson.databind.type.LogicalType;
 import io.quarkus.jackson.ObjectMapperCustomizer;
 
 /**
- * A field of the wrong JSON type is a 400 naming the field, not a silent conversion: {@code "username": 5} is
+ * JSON as the API contract wants it. A field of the wrong JSON type is a 400 naming the field, not a silent conversion: {@code "username": 5} is
  * refused rather than read as "5", and {@code "maxRows": "10"} rather than read as 10.
  */
 @Singleton
@@ -26,5 +27,8 @@ public class StrictJson implements ObjectMapperCustomizer {
             mapper.coercionConfigFor(type).setCoercion(CoercionInputShape.String, CoercionAction.Fail);
         }
         mapper.coercionConfigFor(LogicalType.Boolean).setCoercion(CoercionInputShape.Integer, CoercionAction.Fail);
+        mapper.coercionConfigFor(LogicalType.Integer).setCoercion(CoercionInputShape.Float, CoercionAction.Fail);
+        // DECIMAL results keep every digit and never turn into 1E+3.
+        mapper.enable(JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN);
     }
 }

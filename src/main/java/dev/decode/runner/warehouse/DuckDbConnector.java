@@ -33,8 +33,8 @@ public class DuckDbConnector {
     /** Blocking. Callers serialise opens per user (the instance set-up is not idempotent under a race). */
     public Connection open(String username) throws SQLException {
         Connection connection = config.motherduckToken().isPresent()
-                ? DriverManager.getConnection(MotherDuck.jdbcUrl(username), MotherDuck.properties(config.motherduckToken().get()))
-                : DriverManager.getConnection("jdbc:duckdb:" + localFile(username), new Properties());
+                ? DriverManager.getConnection(MotherDuck.jdbcUrl(username), streaming(MotherDuck.properties(config.motherduckToken().get())))
+                : DriverManager.getConnection("jdbc:duckdb:" + localFile(username), streaming(new Properties()));
         try {
             if (!isSandboxed(connection)) {
                 try (Statement statement = connection.createStatement()) {
@@ -48,6 +48,12 @@ public class DuckDbConnector {
             connection.close();
             throw e;
         }
+    }
+
+    /** Rows come from DuckDB as they are read, so a result larger than maxRows is never materialised. */
+    static Properties streaming(Properties properties) {
+        properties.setProperty("jdbc_stream_results", "true");
+        return properties;
     }
 
     List<String> sandbox() {

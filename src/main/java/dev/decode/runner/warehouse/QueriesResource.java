@@ -1,0 +1,53 @@
+package dev.decode.runner.warehouse;
+
+import java.util.List;
+
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+
+import org.jboss.resteasy.reactive.RestQuery;
+
+import dev.decode.runner.platform.errors.ProblemException;
+import dev.decode.runner.users.CurrentPrincipal;
+import io.quarkus.runtime.annotations.RegisterForReflection;
+import io.smallrye.mutiny.Uni;
+
+/** Learners' SQL against their own DuckDB database and the shared {@code learn} catalog. */
+@Path("/api/v1/queries")
+@Produces(MediaType.APPLICATION_JSON)
+public class QueriesResource {
+
+    private final WarehouseService warehouse;
+    private final CurrentPrincipal principal;
+
+    QueriesResource(WarehouseService warehouse, CurrentPrincipal principal) {
+        this.warehouse = warehouse;
+        this.principal = principal;
+    }
+
+    @RegisterForReflection
+    public record QueryRequest(String sql, Integer maxRows) {
+    }
+
+    @RegisterForReflection
+    public record History(List<QueryHistoryStore.Entry> items) {
+    }
+
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    public Uni<QueryResult> run(QueryRequest request) {
+        if (request == null) {
+            return Uni.createFrom().failure(ProblemException.invalidRequest("Send a JSON object with the field 'sql'."));
+        }
+        return warehouse.run(principal.username(), request.sql(), request.maxRows());
+    }
+
+    @GET
+    public Uni<History> history(@RestQuery Integer limit) {
+        return warehouse.history(principal.username(), limit).map(History::new);
+    }
+}

@@ -1,0 +1,105 @@
+package dev.decode.runner.warehouse;
+
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.jboss.logging.Logger;
+
+import dev.decode.runner.platform.BlockingWork;
+import dev.decode.runner.platform.PlatformConfig;
+import dev.decode.runner.platform.errors.ProblemException;
+import io.smallrye.mutiny.Uni;
+
+/** Runs learners' SQL in their sandboxed database and keeps the history of what they ran. */
+@ApplicationScoped
+public class WarehouseService {
+
+    private static final Logger LOG = Logger.getLogger(WarehouseService.class);
+    private static final int MAX_SQL_LENGTH = 100_000;
+    private static final int MAX_HISTORY = 200;
+
+    private final WarehouseConfig config;
+    private final DatabaseLocks locks;
+    private final WarehousePool pool;
+    private final QueryRunner runner;
+    private final QueryHistoryStore history;
+    private final Clock clock;
+    private final String dataDir;
+
+    WarehouseService(WarehouseConfig config, DatabaseLocks locks, WarehousePool pool, QueryRunner runner,
+            QueryHistoryStore history, Clock clock, PlatformConfig platform) {
+        this.config = config;
+        this.locks = locks;
+        this.pool = pool;
+        this.runner = runner;
+        this.history = history;
+        this.clock = clock;
+        this.dataDir = platform.dataDir().toAbsolutePath().normalize().toString();
+    }
+
+    public Uni<QueryResult> run(String username, String sql, Integer maxRows) {
+        int rowLimit = maxRows == null ? config.defaultMaxRows() : maxRows;
+        if (sql == null || sql.isBlank()) {
+            return Uni.createFrom().failure(ProblemException.invalidRequest("The field 'sql' must hold one SQL statement."));
+        }
+        if (sql.length() > MAX_SQL_LENGTH) {
+            return Uni.createFrom().failure(ProblemException.invalidRequest("The field 'sql' is longer than " + MAX_SQL_LENGTH + " characters."));
+        }
+        if (rowLimit < 1 || rowLimit > config.maxRowsLimit()) {
+            return Uni.createFrom().failure(ProblemException.invalidRequest("The field 'maxRows' must be between 1 and " + config.maxRowsLimit() + "."));
+        }
+        Instant createdAt = clock.instant();
+        return Uni.createFrom().item(() -> {
+            SqlGuard.check(sql);
+            return sql;
+        }).chain(checked -> BlockingWork.supply(() -> execute(username, checked, rowLimit)))
+                .onItemOrFailure().invoke((result, failure) -> record(username, sql, createdAt, result, failure));
+    }
+
+    public Uni<List<QueryHistoryStore.Entry>> history(String username, Integer limit) {
+        int size = limit == null ? 50 : limit;
+        if (size < 1 || size > MAX_HISTORY) {
+            return Uni.createFrom().failure(ProblemException.invalidRequest("The parameter 'limit' must be between 1 and " + MAX_HISTORY + "."));
+        }
+        return history.newest(username, size);
+    }
+
+    private QueryResult execute(String username, String sql, int maxRows) throws SQLException, InterruptedException {
+        try (DatabaseLocks.Lease lease = locks.read(username, config.databaseBusyWait()).orElseThrow(WarehouseProblems::databaseBusy);
+                PooledConnection connection = pool.borrow(username)) {
+            return runner.run(connection, sql, maxRows, config.queryTimeout());
+        } catch (SQLException e) {
+            throw fromDuckDb(e);
+        }
+    }
+
+    /** DuckDB's own refusals are the sandbox speaking (403); other errors are the learner's SQL (400). */
+    private ProblemException fromDuckDb(SQLException e) {
+        String message = e.getMessage() == null ? "DuckDB rejected the statement." : e.getMessage().replace(dataDir, "<data>");
+        String lower = message.toLowerCase(Locale.ROOT);
+        if (lower.contains("read-only mode") || lower.contains("disabled by configuration") || lower.contains("configuration has been locked")) {
+            return WarehouseProblems.notAllowed(message);
+        }
+        return WarehouseProblems.sqlError(message);
+    }
+
+    private void record(String username, String sql, Instant createdAt, QueryResult result, Throwable failure) {
+        String status = "succeeded";
+        String error = null;
+        if (failure != null) {
+            ProblemException problem = failure instanceof ProblemException known ? known : null;
+            status = problem == null ? "failed" : problem.slug().replace('-', '_');
+            error = problem == null ? "internal error" : problem.detail();
+        }
+        QueryHistoryStore.Entry entry = new QueryHistoryStore.Entry(UUID.randomUUID().toString(), sql, status,
+                result == null ? null : result.rowCount(), result == null ? null : result.elapsedMs(), createdAt, error);
+        history.insert(username, entry).subscribe().with(ignored -> { },
+                e -> LOG.warnf("Query history not recorded username=%s reason=%s", username, e.getMessage()));
+    }
+}
