@@ -1,0 +1,72 @@
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The limit for the warehouse benchmark: the same statement through DuckDB JDBC in one process, one connection per
+ * thread, the same DuckDB settings as the service's sandbox, every row read. Prints requests/s, p50 and p99.
+ * Usage: java -cp duckdb_jdbc.jar bench/InProcessQuery.java <database file> <learn file> <threads> <seconds> <sql>
+ */
+public class InProcessQuery {
+    public static void main(String[] args) throws Exception {
+        String database = args[0];
+        String learn = args[1];
+        int threads = Integer.parseInt(args[2]);
+        int seconds = Integer.parseInt(args[3]);
+        String sql = args[4];
+        try (Connection setup = DriverManager.getConnection("jdbc:duckdb:" + database); Statement s = setup.createStatement()) {
+            s.execute("attach '" + learn + "' as learn (read_only)");
+            s.execute("set threads = 1");
+            s.execute("set memory_limit = '128MB'");
+            List<long[]> latencies = new ArrayList<>();
+            List<Thread> workers = new ArrayList<>();
+            AtomicBoolean stop = new AtomicBoolean();
+            int[] counts = new int[threads];
+            for (int t = 0; t < threads; t++) {
+                long[] mine = new long[10_000_000];
+                latencies.add(mine);
+                int index = t;
+                Connection connection = ((org.duckdb.DuckDBConnection) setup).duplicate();
+                Thread worker = new Thread(() -> {
+                    try (Statement statement = connection.createStatement()) {
+                        while (!stop.get()) {
+                            long start = System.nanoTime();
+                            try (ResultSet rs = statement.executeQuery(sql)) {
+                                int width = rs.getMetaData().getColumnCount();
+                                while (rs.next()) {
+                                    for (int c = 1; c <= width; c++) {
+                                        rs.getObject(c);
+                                    }
+                                }
+                            }
+                            mine[counts[index]++] = System.nanoTime() - start;
+                        }
+                    } catch (Exception e) {
+                        throw new RuntimeException(e);
+                    }
+                });
+                workers.add(worker);
+            }
+            workers.forEach(Thread::start);
+            Thread.sleep(seconds * 1000L);
+            stop.set(true);
+            for (Thread worker : workers) {
+                worker.join();
+            }
+            int total = Arrays.stream(counts).sum();
+            long[] all = new long[total];
+            int at = 0;
+            for (int t = 0; t < threads; t++) {
+                System.arraycopy(latencies.get(t), 0, all, at, counts[t]);
+                at += counts[t];
+            }
+            Arrays.sort(all);
+            System.out.printf("%.1f %.2f %.2f%n", total / (double) seconds, all[total / 2] / 1e6, all[(int) (total * 0.99)] / 1e6);
+        }
+    }
+}
