@@ -26,7 +26,8 @@ class OperationsTest {
         given().when().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
         given().when().get("/q/health/ready").then().statusCode(200)
                 .body("status", equalTo("UP"))
-                .body("checks.name", hasItem(containsString("PostgreSQL")));
+                .body("checks.name", hasItem(containsString("PostgreSQL")))
+                .body("checks.name", hasItem("Warehouse (DuckDB)"));
     }
 
     @Test
