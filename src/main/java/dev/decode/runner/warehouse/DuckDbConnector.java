@@ -5,7 +5,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -33,8 +32,8 @@ public class DuckDbConnector {
     /** Blocking. Callers serialise opens per user (the instance set-up is not idempotent under a race). */
     public Connection open(String username) throws SQLException {
         Connection connection = config.motherduckToken().isPresent()
-                ? DriverManager.getConnection(MotherDuck.jdbcUrl(username), streaming(MotherDuck.properties(config.motherduckToken().get())))
-                : DriverManager.getConnection("jdbc:duckdb:" + localFile(username), streaming(new Properties()));
+                ? DuckDb.connect(MotherDuck.jdbcUrl(username), streaming(MotherDuck.properties(config.motherduckToken().get())))
+                : DuckDb.connect("jdbc:duckdb:" + localFile(username), streaming(new Properties()));
         try {
             if (!isSandboxed(connection)) {
                 try (Statement statement = connection.createStatement()) {

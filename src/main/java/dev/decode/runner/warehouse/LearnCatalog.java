@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 
@@ -53,7 +52,7 @@ public class LearnCatalog {
             Path temporary = target.resolveSibling("learn.duckdb.creating-" + ProcessHandle.current().pid());
             Files.deleteIfExists(temporary);
             long start = System.nanoTime();
-            try (Connection connection = DriverManager.getConnection("jdbc:duckdb:" + temporary);
+            try (Connection connection = DuckDb.connect("jdbc:duckdb:" + temporary);
                     Statement statement = connection.createStatement()) {
                 for (String sql : script(CUSTOMERS, config.learnOrders())) {
                     statement.execute(sql);

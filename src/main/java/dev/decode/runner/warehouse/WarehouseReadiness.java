@@ -2,7 +2,6 @@ package dev.decode.runner.warehouse;
 
 import java.nio.file.Files;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 
@@ -35,7 +34,7 @@ class WarehouseReadiness implements HealthCheck {
                 .withData("mode", config.motherduckToken().isPresent() ? "motherduck" : "local")
                 .withData("openConnections", stats.open())
                 .withData("inUse", stats.inUse());
-        try (Connection connection = DriverManager.getConnection("jdbc:duckdb:"); Statement statement = connection.createStatement()) {
+        try (Connection connection = DuckDb.connect("jdbc:duckdb:"); Statement statement = connection.createStatement()) {
             statement.execute("select 1");
         } catch (SQLException | RuntimeException e) {
             return response.down().withData("error", "DuckDB did not load").build();
