@@ -5,6 +5,7 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
 
 import org.jboss.logging.Logger;
 
@@ -23,11 +24,13 @@ public class UserService {
     private final UserStore store;
     private final AdminToken adminToken;
     private final UserDirectories directories;
+    private final Event<UserDeleted> deletions;
 
-    UserService(UserStore store, AdminToken adminToken, UserDirectories directories) {
+    UserService(UserStore store, AdminToken adminToken, UserDirectories directories, Event<UserDeleted> deletions) {
         this.store = store;
         this.adminToken = adminToken;
         this.directories = directories;
+        this.deletions = deletions;
     }
 
     public record IssuedToken(String username, String token, Instant createdAt) {
@@ -60,7 +63,10 @@ public class UserService {
         }
         return store.delete(username)
                 .map(deleted -> checkFound(deleted, username))
-                .chain(ignored -> BlockingWork.supply(() -> directories.delete(username)))
+                .chain(ignored -> BlockingWork.supply(() -> {
+                    deletions.fire(new UserDeleted(username));
+                    return directories.delete(username);
+                }))
                 .invoke(bytes -> LOG.infof("User deleted username=%s bytesFreed=%d", username, bytes))
                 .replaceWithVoid();
     }

@@ -7,7 +7,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.StampedLock;
 
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import dev.decode.runner.users.UserDeleted;
 
 /**
  * One reader-writer lock per user database. DuckDB lets one process at a time open a file for writing, so a dbt job
@@ -17,6 +21,10 @@ import jakarta.enterprise.context.ApplicationScoped;
  */
 @ApplicationScoped
 public class DatabaseLocks {
+
+    /** After the jobs capability has cancelled the user's jobs (they hold the writer lock). */
+    public static final int OBSERVER_PRIORITY = 2000;
+    private static final Duration USER_DELETION_WAIT = Duration.ofSeconds(30);
 
     private final Map<String, StampedLock> locks = new ConcurrentHashMap<>();
     private final ConnectionEviction eviction;
@@ -55,6 +63,13 @@ public class DatabaseLocks {
             throw e;
         }
         return Optional.of(once(() -> lock.unlockWrite(stamp)));
+    }
+
+    /** Waits for the deleted user's running queries and closes their connections before their files go. */
+    void onUserDeleted(@Observes @Priority(OBSERVER_PRIORITY) UserDeleted deleted) throws InterruptedException {
+        write(deleted.username(), USER_DELETION_WAIT).ifPresentOrElse(Lease::close,
+                () -> eviction.closeConnectionsOf(deleted.username()));
+        locks.remove(deleted.username());
     }
 
     public boolean isWriteLocked(String username) {

@@ -156,6 +156,18 @@ class WarehouseApiTest {
     }
 
     @Test
+    void aDeletedAndRecreatedUserStartsWithAnEmptyDatabase() {
+        String username = uniqueUsername("again");
+        String first = createUser(username);
+        query(first, "create table kept as select 1 as x", null).statusCode(200);
+        dev.decode.runner.support.Api.asAdmin().when().delete("/api/v1/users/{u}", username).then().statusCode(204);
+
+        String second = createUser(username);
+        query(second, "select * from kept", null).statusCode(400).body("type", equalTo("/problems/sql-error"));
+        query(second, "select count(*) from learn.orders", null).statusCode(200);
+    }
+
+    @Test
     void historyListsQueriesNewestFirstWithTheirOutcome() {
         query("select 1 as first").statusCode(200);
         query("select * from nowhere").statusCode(400);
