@@ -42,13 +42,23 @@ public final class PackagedApp implements AutoCloseable {
         env.put("PORT", Integer.toString(port));
         env.putAll(environment);
         PackagedApp app = new PackagedApp(builder.start(), log, port);
+        try {
+            app.awaitReady();
+        } catch (RuntimeException e) {
+            app.process.destroyForcibly();
+            throw e;
+        }
+        return app;
+    }
+
+    private void awaitReady() {
+        PackagedApp app = this;
         await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250)).ignoreExceptionsInstanceOf(IOException.class).until(() -> {
             if (!app.process.isAlive()) {
                 throw new IllegalStateException("the service exited during start-up:\n" + app.log());
             }
             return app.get("/q/health/ready", null).statusCode() == 200;
         });
-        return app;
     }
 
     public HttpResponse<String> get(String path, String token) throws IOException, InterruptedException {
