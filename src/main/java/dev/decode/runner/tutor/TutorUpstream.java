@@ -45,6 +45,8 @@ public class TutorUpstream {
         this.client = QuarkusRestClientBuilder.newBuilder()
                 .baseUri(URI.create(config.baseUrl()))
                 .connectTimeout(config.timeout().toMillis(), TimeUnit.MILLISECONDS)
+                // The client's own idle limit must never beat the tutor deadline, or a slow upstream would read as a 502.
+                .readTimeout(config.timeout().multipliedBy(2).toMillis(), TimeUnit.MILLISECONDS)
                 .build(ChatCompletionsClient.class);
     }
 

@@ -122,7 +122,7 @@ public class FakeUpstream implements QuarkusTestResourceLifecycleManager {
         }
     }
 
-    /** "gated" holds everything after the first piece until released; "hold" holds it for ever. */
+    /** "gated" holds everything after the first piece until released; "hold" holds it for ever; "broken" breaks. */
     private void stream(HttpServerResponse response, String id, String scenario) {
         response.setChunked(true).putHeader("Content-Type", "text/event-stream");
         response.write(chunk("Try "));
@@ -138,6 +138,7 @@ public class FakeUpstream implements QuarkusTestResourceLifecycleManager {
             case "gated" -> held.put(id, rest);
             case "hold" -> {
             }
+            case "broken" -> response.end("data: {\"choices\": [oops\n\n");
             default -> rest.run();
         }
     }
