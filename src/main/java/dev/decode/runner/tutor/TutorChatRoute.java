@@ -4,6 +4,12 @@ import java.io.IOException;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -34,6 +40,17 @@ class TutorChatRoute {
     }
 
     @Route(path = PATH, methods = Route.HttpMethod.POST)
+    @Operation(summary = "Ask the AI tutor", description = "With \"stream\": true the answer is text/event-stream: "
+            + "event delta {text} per piece, then event end {model, usage}; a failure after the first piece ends the "
+            + "stream with event error holding the problem.")
+    @RequestBody(required = true, content = @Content(mediaType = "application/json", schema = @Schema(implementation = Chat.Request.class)))
+    @APIResponse(responseCode = "200", description = "The tutor's answer", content = {
+            @Content(mediaType = "application/json", schema = @Schema(implementation = Chat.Reply.class)),
+            @Content(mediaType = "text/event-stream") })
+    @APIResponse(responseCode = "400", description = "invalid-request: over 20 messages, a text over 8000 characters, a role other than user or assistant")
+    @APIResponse(responseCode = "502", description = "upstream-error: the upstream failed or answered garbage")
+    @APIResponse(responseCode = "503", description = "tutor-unavailable (no key), upstream-rate-limited, upstream-unavailable (breaker open) or tutor-busy; all but the first with Retry-After")
+    @APIResponse(responseCode = "504", description = "upstream-timeout: the upstream took longer than the tutor timeout")
     void chat(RoutingContext rc, @Body Buffer body) {
         Chat.Request request;
         try {

@@ -3,6 +3,7 @@ package dev.decode.runner.tutor;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasKey;
 
 import java.util.Collections;
 import java.util.List;
@@ -35,6 +36,14 @@ class TutorRequestTest {
         post(Map.of("messages", List.of(user("hello")), "stream", true)).statusCode(503)
                 .body("type", equalTo("/problems/tutor-unavailable"));
         given().when().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"));
+    }
+
+    @Test
+    void theChatIsDescribedInTheOpenApiDocument() {
+        given().accept("application/json").when().get("/q/openapi").then().statusCode(200)
+                .body("paths.'/api/v1/tutor/chat'.post.responses.'200'.content", hasKey("text/event-stream"))
+                .body("paths.'/api/v1/tutor/chat'.post.responses", hasKey("504"))
+                .body("paths.'/api/v1/tutor/chat'.post.requestBody.content.'application/json'.schema", hasKey("$ref"));
     }
 
     @Test
