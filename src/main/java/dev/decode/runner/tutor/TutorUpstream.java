@@ -25,8 +25,8 @@ import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.Cancellable;
 
 /**
- * One guarded exchange with the chat-completions upstream, streamed or not. The annotation values are defaults;
- * {@link TutorGuardSettings} sets them from {@link TutorConfig}.
+ * One guarded exchange with the chat-completions upstream, streamed or not. The annotation values are placeholders:
+ * {@link TutorGuardSettings} always replaces them with those of {@link TutorConfig}.
  */
 @ApplicationScoped
 public class TutorUpstream {

@@ -9,6 +9,8 @@ import static org.hamcrest.Matchers.not;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -21,10 +23,15 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 
 import jakarta.inject.Inject;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logmanager.ExtLogRecord;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -233,6 +240,42 @@ class TutorUpstreamTest {
         }
         await().atMost(Duration.ofMillis(500)).until(() -> call(id).getBoolean("closed"));
         await().atMost(Duration.ofSeconds(3)).until(() -> cancelled("json") == cancelledBefore + 1);
+    }
+
+    @Test
+    void theKeyNeverReachesTheLog() throws Exception {
+        List<String> lines = new CopyOnWriteArrayList<>();
+        Handler collector = new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                StringWriter text = new StringWriter();
+                text.append(record instanceof ExtLogRecord ext ? ext.getFormattedMessage() : record.getMessage());
+                if (record.getThrown() != null) {
+                    record.getThrown().printStackTrace(new PrintWriter(text));
+                }
+                lines.add(text.toString());
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        Logger root = Logger.getLogger("");
+        root.addHandler(collector);
+        try {
+            for (String scenario : List.of("ok", "500", "garbage", "429", "slow")) {
+                post(ask("scenario=" + scenario + " id=" + id()));
+            }
+            Api.as(token).contentType(ContentType.JSON).body(streamBody("scenario=broken id=" + id())).post("/api/v1/tutor/chat");
+        } finally {
+            root.removeHandler(collector);
+        }
+        assertThat(lines).anyMatch(line -> line.contains("Tutor upstream failed status=500"));
+        assertThat(lines).noneMatch(line -> line.contains(FakeUpstream.KEY));
     }
 
     @Test
