@@ -23,11 +23,13 @@ public class UserService {
     private final UserStore store;
     private final AdminToken adminToken;
     private final UserDirectories directories;
+    private final TokenCache tokens;
 
-    UserService(UserStore store, AdminToken adminToken, UserDirectories directories) {
+    UserService(UserStore store, AdminToken adminToken, UserDirectories directories, TokenCache tokens) {
         this.store = store;
         this.adminToken = adminToken;
         this.directories = directories;
+        this.tokens = tokens;
     }
 
     public record IssuedToken(String username, String token, Instant createdAt) {
@@ -50,6 +52,7 @@ public class UserService {
         return existing(username)
                 .chain(user -> store.replaceTokenHash(username, Tokens.hash(token))
                         .map(replaced -> checkFound(replaced, username))
+                        .invoke(ignored -> tokens.forget(username))
                         .map(ignored -> new IssuedToken(username, token, user.createdAt())))
                 .invoke(issued -> LOG.infof("Token rotated username=%s", username));
     }
@@ -60,6 +63,7 @@ public class UserService {
         }
         return store.delete(username)
                 .map(deleted -> checkFound(deleted, username))
+                .invoke(ignored -> tokens.forget(username))
                 .chain(ignored -> BlockingWork.supply(() -> directories.delete(username)))
                 .invoke(bytes -> LOG.infof("User deleted username=%s bytesFreed=%d", username, bytes))
                 .replaceWithVoid();
@@ -69,13 +73,13 @@ public class UserService {
         return existing(username);
     }
 
-    /** Empty for a token that is neither the admin's nor any user's. */
+    /** Empty for a token that is neither the admin's nor any user's. Known tokens are answered from memory. */
     public Uni<Optional<Principal>> authenticate(String token) {
         byte[] hash = Tokens.hash(token);
         if (adminToken.matches(hash)) {
             return Uni.createFrom().item(Optional.of(Principal.admin()));
         }
-        return store.findByTokenHash(hash).map(user -> user.map(found -> Principal.user(found.username())));
+        return tokens.resolve(hash, () -> store.findByTokenHash(hash).map(user -> user.map(found -> Principal.user(found.username()))));
     }
 
     private Uni<User> existing(String username) {
