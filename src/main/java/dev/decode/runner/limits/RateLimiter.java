@@ -8,11 +8,13 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 
 import org.jboss.logging.Logger;
 
 import dev.decode.runner.platform.errors.ProblemException;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.redis.client.Redis;
@@ -43,6 +45,11 @@ public class RateLimiter {
         this.redis = client.map(c -> new RedisRateStore(c, config.redis().keyPrefix(), clock, config.redis().timeout()));
         metrics.gauge("runner.limits.redis.up", this, limiter -> limiter.redis.isEmpty() || limiter.redisAnswering() ? 1 : 0);
         LOG.infof("Rate limits enabled=%s store=%s", config.enabled(), redis.isPresent() ? "redis" : "memory");
+    }
+
+    /** Connects at start-up, so the first requests do not pay for the connection and fall back on its timeout. */
+    void onStart(@Observes StartupEvent event) {
+        redis.ifPresent(store -> store.ping().subscribe().with(this::redisAnswered, this::redisFailed));
     }
 
     public Uni<List<Verdict>> consume(String principal, List<Window> windows) {

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# What the per-principal limits cost: GET /api/v1/me under wrk with limits off, counted in memory, and counted in
+# Redis, the limits raised so that nothing is refused. Prints requests/s and p99 for each and the ratios to "off"
+# (targets: memory >= 0.95x, redis >= 0.7x). Not a test: figures vary with the machine and what else runs on it.
+#
+#   bash bench/limits.sh            # uses target/quarkus-app, building it first if it is missing
+#   BUILD=1 bash bench/limits.sh    # rebuild first
+# Environment: DURATION (15s), WARMUP (10s), CONNECTIONS (16), THREADS (2), PORT (18431), DATABASE_URL (the local
+# default), BENCH_REDIS_URL (redis://127.0.0.1:6379).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DURATION=${DURATION:-15s}
+WARMUP=${WARMUP:-10s}
+CONNECTIONS=${CONNECTIONS:-16}
+THREADS=${THREADS:-2}
+PORT=${PORT:-18431}
+BENCH_REDIS_URL=${BENCH_REDIS_URL:-redis://127.0.0.1:6379}
+ADMIN=bench-admin-token-not-a-secret
+BASE=http://127.0.0.1:$PORT
+WORK=$(mktemp -d)
+SERVICE_PID=
+trap 'stop_service; rm -rf "$WORK"' EXIT
+
+command -v wrk >/dev/null || { echo "wrk is required (apt-get install wrk)" >&2; exit 1; }
+if [[ ${BUILD:-0} == 1 || ! -f target/quarkus-app/quarkus-run.jar ]]; then
+  ./mvnw -B -ntp -q package -DskipTests
+fi
+
+stop_service() {
+  if [[ -n $SERVICE_PID ]]; then
+    kill "$SERVICE_PID" 2>/dev/null || true
+    wait "$SERVICE_PID" 2>/dev/null || true
+    SERVICE_PID=
+  fi
+}
+
+# start_service MODE: off | memory | redis
+start_service() {
+  local mode=$1 enabled=true redis=
+  [[ $mode == off ]] && enabled=false
+  [[ $mode == redis ]] && redis=$BENCH_REDIS_URL
+  env PORT="$PORT" RUNNER_ADMIN_TOKEN="$ADMIN" RUNNER_DATA_DIR="$WORK/data" \
+      RUNNER_LIMITS_ENABLED=$enabled REDIS_URL="$redis" RUNNER_LIMITS_REDIS_KEY_PREFIX="bench-$$-$mode:" \
+      RUNNER_LIMITS_REQUESTS_PER_MINUTE=1000000000 RUNNER_LIMITS_EXPENSIVE_PER_MINUTE=1000000000 \
+      RUNNER_LIMITS_CONCURRENT_REQUESTS=100000 \
+      java -Xmx256m -jar target/quarkus-app/quarkus-run.jar >"$WORK/service-$mode.log" 2>&1 &
+  SERVICE_PID=$!
+  for _ in $(seq 1 120); do
+    curl -fsS "$BASE/q/health/ready" >/dev/null 2>&1 && return 0
+    kill -0 "$SERVICE_PID" 2>/dev/null || break
+    sleep 0.5
+  done
+  echo "the service did not become ready in mode $mode; its log:" >&2
+  tail -40 "$WORK/service-$mode.log" >&2
+  exit 1
+}
+
+# run MODE: prints "rps p99_ms non2xx"
+run() {
+  local mode=$1 user token out
+  start_service "$mode"
+  user="bench_$(date +%s%N | tail -c 9)"
+  token=$(curl -fsS -X POST "$BASE/api/v1/users" -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' \
+      -d "{\"username\":\"$user\"}" | sed 's/.*"token":"\([^"]*\)".*/\1/')
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" -H "Authorization: Bearer $token" "$BASE/api/v1/me" >/dev/null
+  out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -H "Authorization: Bearer $token" "$BASE/api/v1/me")
+  curl -fsS -X DELETE "$BASE/api/v1/users/$user" -H "Authorization: Bearer $ADMIN" >/dev/null
+  stop_service
+  echo "$out" >"$WORK/wrk-$mode.txt"
+  local rps p99 non2xx
+  rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
+  p99=$(awk '$1 == "99%" {v=$2; if (v ~ /us$/) {sub(/us$/,"",v); v=v/1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v=v*1000}; printf "%.2f", v}' <<<"$out")
+  non2xx=$(awk '/Non-2xx or 3xx responses:/ {print $5}' <<<"$out")
+  echo "$rps $p99 ${non2xx:-0}"
+}
+
+echo "wrk -t$THREADS -c$CONNECTIONS -d$DURATION (after $WARMUP warm-up) GET /api/v1/me, one user; $(nproc) cores"
+declare -A RPS P99 REFUSED
+for mode in off memory redis; do
+  read -r RPS[$mode] P99[$mode] REFUSED[$mode] < <(run "$mode")
+done
+printf '%-8s %12s %10s %10s %8s\n' mode "requests/s" "p99 ms" "non-2xx" ratio
+for mode in off memory redis; do
+  printf '%-8s %12s %10s %10s %8s\n' "$mode" "${RPS[$mode]}" "${P99[$mode]}" "${REFUSED[$mode]}" \
+      "$(awk -v a="${RPS[$mode]}" -v b="${RPS[off]}" 'BEGIN {printf "%.2fx", a / b}')"
+done
+echo "targets: memory >= 0.95x, redis >= 0.70x"
