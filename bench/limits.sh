@@ -5,8 +5,9 @@
 #
 #   bash bench/limits.sh            # uses target/quarkus-app, building it first if it is missing
 #   BUILD=1 bash bench/limits.sh    # rebuild first
-# Environment: DURATION (15s), WARMUP (10s), CONNECTIONS (16), THREADS (2), PORT (18431), DATABASE_URL (the local
-# default), BENCH_REDIS_URL (redis://127.0.0.1:6379).
+# Environment: DURATION (15s), WARMUP (10s), CONNECTIONS (16), THREADS (2), ROUNDS (3: the modes run interleaved,
+# round after round, and the median of each is reported, so that a burst of other load hits all modes alike),
+# PORT (18431), DATABASE_URL (the local default), BENCH_REDIS_URL (redis://127.0.0.1:6379).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,6 +15,7 @@ DURATION=${DURATION:-15s}
 WARMUP=${WARMUP:-10s}
 CONNECTIONS=${CONNECTIONS:-16}
 THREADS=${THREADS:-2}
+ROUNDS=${ROUNDS:-3}
 PORT=${PORT:-18431}
 BENCH_REDIS_URL=${BENCH_REDIS_URL:-redis://127.0.0.1:6379}
 ADMIN=bench-admin-token-not-a-secret
@@ -75,14 +77,23 @@ run() {
   echo "$rps $p99 ${non2xx:-0}"
 }
 
-echo "wrk -t$THREADS -c$CONNECTIONS -d$DURATION (after $WARMUP warm-up) GET /api/v1/me, one user; $(nproc) cores"
+echo "wrk -t$THREADS -c$CONNECTIONS -d$DURATION (after $WARMUP warm-up) GET /api/v1/me, one user; $(nproc) cores;" \
+     "$ROUNDS rounds, load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 declare -A RPS P99 REFUSED
-for mode in off memory redis; do
-  read -r RPS[$mode] P99[$mode] REFUSED[$mode] < <(run "$mode")
+for round in $(seq 1 "$ROUNDS"); do
+  for mode in off memory redis; do
+    read -r rps p99 refused < <(run "$mode")
+    RPS[$mode]+="$rps "; P99[$mode]+="$p99 "; REFUSED[$mode]=$(( ${REFUSED[$mode]:-0} + refused ))
+    printf 'round %d %-8s %10s req/s  p99 %8s ms\n' "$round" "$mode" "$rps" "$p99"
+  done
 done
+median() { tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
+echo "medians over $ROUNDS rounds; load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-8s %12s %10s %10s %8s\n' mode "requests/s" "p99 ms" "non-2xx" ratio
+off=$(median "${RPS[off]}")
 for mode in off memory redis; do
-  printf '%-8s %12s %10s %10s %8s\n' "$mode" "${RPS[$mode]}" "${P99[$mode]}" "${REFUSED[$mode]}" \
-      "$(awk -v a="${RPS[$mode]}" -v b="${RPS[off]}" 'BEGIN {printf "%.2fx", a / b}')"
+  rps=$(median "${RPS[$mode]}")
+  printf '%-8s %12s %10s %10s %8s\n' "$mode" "$rps" "$(median "${P99[$mode]}")" "${REFUSED[$mode]}" \
+      "$(awk -v a="$rps" -v b="$off" 'BEGIN {printf "%.2fx", a / b}')"
 done
 echo "targets: memory >= 0.95x, redis >= 0.70x"

@@ -10,6 +10,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import io.github.bucket4j.Bucket;
 import io.github.bucket4j.ConsumptionProbe;
 import io.github.bucket4j.TimeMeter;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -17,6 +18,9 @@ import io.smallrye.mutiny.Uni;
  * A bucket untouched for a whole period is full again, so dropping it after that loses nothing; beyond
  * {@code maxKeys} the least used principals go first, so a flood of distinct addresses cannot grow memory.
  */
+// Caffeine builds this cache's entries (size-bounded, expiring after access) with a node class that quarkus-caffeine
+// does not register for native images; the cache class itself (SSMSA) it does.
+@RegisterForReflection(classNames = "com.github.benmanes.caffeine.cache.PSAMS")
 final class LocalRateStore implements RateStore {
 
     private final Cache<String, Bucket> buckets;
