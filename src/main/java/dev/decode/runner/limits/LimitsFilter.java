@@ -55,6 +55,10 @@ class LimitsFilter {
         Principal principal = rc.get(Principal.KEY);
         String key = principal == null ? "address:" + clientAddress(rc) : principal.isAdmin() ? "admin" : "user:" + principal.name();
         List<Window> windows = isExpensive(rc.request().method(), path) ? expensive : general;
+        if (!limiter.sharesCounts()) {
+            admit(rc, principal, key, Verdict.tightest(limiter.consumeInMemory(key, windows)));
+            return;
+        }
         // With Redis the answer comes later; the body must wait for it, as it does for the token lookup.
         rc.request().pause();
         limiter.consume(key, windows).subscribe().with(verdicts -> {

@@ -64,6 +64,15 @@ public class RateLimiter {
                 });
     }
 
+    /** Whether the counts live in Redis; without it {@link #consumeInMemory} answers at once, on the caller's thread. */
+    public boolean sharesCounts() {
+        return redis.isPresent();
+    }
+
+    public List<Verdict> consumeInMemory(String principal, List<Window> windows) {
+        return local.consumeNow(principal, windows);
+    }
+
     /** Empty without Redis; else whether it answers a PING now. Also brings the limiter back to Redis early. */
     public Uni<Optional<Map<String, Object>>> redisStatus() {
         if (redis.isEmpty()) {

@@ -16,6 +16,9 @@ public record Verdict(Window window, boolean allowed, long remaining, long reset
 
     /** The refusal that lasts longest, else the window with the least left: the one the headers report. */
     public static Verdict tightest(List<Verdict> verdicts) {
+        if (verdicts.size() == 1) {
+            return verdicts.get(0);
+        }
         return verdicts.stream().min(TIGHTEST)
                 .orElseThrow(() -> new IllegalArgumentException("a request is checked against at least one window"));
     }
