@@ -34,7 +34,7 @@ public interface LimitsConfig {
     @WithDefault("3")
     int maxQueuedJobs();
 
-    /** Distinct principals whose buckets the in-memory store keeps; the least used go first beyond it. */
+    /** Buckets (one per principal and window) the in-memory store keeps; beyond it the least used go first. */
     @WithDefault("20000")
     int maxKeys();
 
