@@ -42,7 +42,7 @@ public class RateLimiter {
         this.local = new LocalRateStore(clock, config.maxKeys(), Duration.ofMinutes(1));
         this.client = config.redisUrl().filter(url -> !url.isBlank()).map(url -> Redis.createClient(vertx, new RedisOptions()
                 .setConnectionString(url).setMaxPoolSize(16).setMaxPoolWaiting(4096)));
-        this.redis = client.map(c -> new RedisRateStore(c, config.redis().keyPrefix(), clock, config.redis().timeout()));
+        this.redis = client.map(c -> new RedisRateStore(vertx, c, config.redis().keyPrefix(), clock, config.redis().timeout()));
         metrics.gauge("runner.limits.redis.up", this, limiter -> limiter.redis.isEmpty() || limiter.redisAnswering() ? 1 : 0);
         LOG.infof("Rate limits enabled=%s store=%s", config.enabled(), redis.isPresent() ? "redis" : "memory");
     }

@@ -8,7 +8,9 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 
+import io.smallrye.mutiny.TimeoutException;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.Request;
@@ -55,12 +57,14 @@ final class RedisRateStore implements RateStore {
             """;
     static final String SHA = sha1(SCRIPT);
 
+    private final Vertx vertx;
     private final Redis redis;
     private final String keyPrefix;
     private final LimitsClock clock;
     private final Duration timeout;
 
-    RedisRateStore(Redis redis, String keyPrefix, LimitsClock clock, Duration timeout) {
+    RedisRateStore(Vertx vertx, Redis redis, String keyPrefix, LimitsClock clock, Duration timeout) {
+        this.vertx = vertx;
         this.redis = redis;
         this.keyPrefix = keyPrefix;
         this.clock = clock;
@@ -80,7 +84,17 @@ final class RedisRateStore implements RateStore {
     }
 
     private Uni<Response> send(Request request) {
-        return redis.send(request).ifNoItem().after(timeout).fail();
+        // A Vert.x timer lives on the caller's event loop; Mutiny's ifNoItem() would wake a scheduler thread per check.
+        return Uni.createFrom().emitter(emitter -> {
+            long timer = vertx.setTimer(timeout.toMillis(), id -> emitter.fail(new TimeoutException()));
+            redis.send(request).subscribe().with(reply -> {
+                vertx.cancelTimer(timer);
+                emitter.complete(reply);
+            }, failure -> {
+                vertx.cancelTimer(timer);
+                emitter.fail(failure);
+            });
+        });
     }
 
     private Request script(Command command, String script, String principal, List<Window> windows, long now) {

@@ -39,7 +39,7 @@ class RateStoreTest {
 
     static Stream<Arguments> stores() {
         Function<ManualLimitsClock, RateStore> local = clock -> new LocalRateStore(clock, 1000, Duration.ofMinutes(1));
-        Function<ManualLimitsClock, RateStore> redis = clock -> new RedisRateStore(REDIS, PREFIX, clock, Duration.ofSeconds(5));
+        Function<ManualLimitsClock, RateStore> redis = clock -> new RedisRateStore(VERTX, REDIS, PREFIX, clock, Duration.ofSeconds(5));
         return Stream.of(Arguments.of("memory", local), Arguments.of("redis", redis));
     }
 
@@ -109,10 +109,10 @@ class RateStoreTest {
     @Test
     void twoLimitersSharingOneRedisEnforceOneCombinedLimit() {
         ManualLimitsClock clock = new ManualLimitsClock();
-        RedisRateStore first = new RedisRateStore(REDIS, PREFIX, clock, Duration.ofSeconds(5));
+        RedisRateStore first = new RedisRateStore(VERTX, REDIS, PREFIX, clock, Duration.ofSeconds(5));
         Redis otherConnection = Redis.createClient(VERTX, "redis://127.0.0.1:6379");
         try {
-            RedisRateStore second = new RedisRateStore(otherConnection, PREFIX, clock, Duration.ofSeconds(5));
+            RedisRateStore second = new RedisRateStore(VERTX, otherConnection, PREFIX, clock, Duration.ofSeconds(5));
             String principal = principal();
             int allowed = 0;
             for (int i = 0; i < 60; i++) {
@@ -128,7 +128,7 @@ class RateStoreTest {
     @Test
     void redisKeysExpireOnTheirOwnOnceTheirBucketIsFullAgain() {
         ManualLimitsClock clock = new ManualLimitsClock();
-        RedisRateStore store = new RedisRateStore(REDIS, PREFIX, clock, Duration.ofSeconds(5));
+        RedisRateStore store = new RedisRateStore(VERTX, REDIS, PREFIX, clock, Duration.ofSeconds(5));
         String principal = principal();
         for (int i = 0; i < 10; i++) {
             consume(store, principal, GENERAL);
