@@ -11,17 +11,17 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.RoutingContext;
 
 /**
- * Resolves the bearer token of every {@code /api/**} request before any resource runs, and enforces who may call
- * what: {@code /api/v1/users/**} is the admin's, everything else a learner's. {@code /q/**} stays open.
+ * Bearer authentication for every {@code /api/**} request, in two steps so that the limits can count a request per
+ * principal in between: {@link #resolve} finds who the token belongs to (cached, see {@link TokenCache}), and
+ * {@link #enforce} refuses a missing or wrong token (401) and the wrong area (403): {@code /api/v1/users/**} is the
+ * admin's, everything else a learner's. {@code /q/**} stays open.
  */
 @ApplicationScoped
 class BearerAuthentication {
 
-    /** Runs before the limits filter, which counts per resolved principal. */
-    static final int PRIORITY = 200;
-
     private static final String API = "/api/";
     private static final String ADMIN_AREA = "/api/v1/users";
+    private static final String TOKEN_PRESENTED = "decode-runner.token-presented";
 
     private final UserService users;
     private final ProblemMapper problems;
@@ -31,36 +31,45 @@ class BearerAuthentication {
         this.problems = problems;
     }
 
-    @RouteFilter(PRIORITY)
-    void authenticate(RoutingContext rc) {
+    @RouteFilter(Principal.RESOLVED_PRIORITY)
+    void resolve(RoutingContext rc) {
+        String path = rc.normalizedPath();
+        Optional<String> token = path.startsWith(API) ? bearerToken(rc.request().getHeader(HttpHeaders.AUTHORIZATION)) : Optional.empty();
+        if (token.isEmpty()) {
+            rc.next();
+            return;
+        }
+        rc.put(TOKEN_PRESENTED, Boolean.TRUE);
+        // The body must wait while PostgreSQL answers, or its first chunks would reach nobody.
+        rc.request().pause();
+        users.authenticate(token.get()).subscribe().with(principal -> {
+            rc.request().resume();
+            principal.ifPresent(found -> rc.put(Principal.KEY, found));
+            rc.next();
+        }, failure -> {
+            rc.request().resume();
+            problems.write(rc.response(), failure, path);
+        });
+    }
+
+    @RouteFilter(Principal.ENFORCED_PRIORITY)
+    void enforce(RoutingContext rc) {
         String path = rc.normalizedPath();
         if (!path.startsWith(API)) {
             rc.next();
             return;
         }
-        Optional<String> token = bearerToken(rc.request().getHeader(HttpHeaders.AUTHORIZATION));
-        if (token.isEmpty()) {
-            problems.write(rc.response(), ProblemException.unauthorized("Send a valid token as 'Authorization: Bearer <token>'."), path);
-            return;
+        Principal principal = rc.get(Principal.KEY);
+        if (principal == null) {
+            problems.write(rc.response(), ProblemException.unauthorized(rc.get(TOKEN_PRESENTED) == null
+                    ? "Send a valid token as 'Authorization: Bearer <token>'." : "The bearer token is not valid."), path);
+        } else if (principal.isAdmin() != isAdminArea(path)) {
+            problems.write(rc.response(), ProblemException.forbidden(principal.isAdmin()
+                    ? "The admin token manages users; act as a learner with their own token."
+                    : "Only the admin token may manage users."), path);
+        } else {
+            rc.next();
         }
-        // The body must wait while PostgreSQL answers, or its first chunks would reach nobody.
-        rc.request().pause();
-        users.authenticate(token.get()).subscribe().with(principal -> {
-            rc.request().resume();
-            if (principal.isEmpty()) {
-                problems.write(rc.response(), ProblemException.unauthorized("The bearer token is not valid."), path);
-            } else if (principal.get().isAdmin() != isAdminArea(path)) {
-                problems.write(rc.response(), ProblemException.forbidden(principal.get().isAdmin()
-                        ? "The admin token manages users; act as a learner with their own token."
-                        : "Only the admin token may manage users."), path);
-            } else {
-                rc.put(Principal.KEY, principal.get());
-                rc.next();
-            }
-        }, failure -> {
-            rc.request().resume();
-            problems.write(rc.response(), failure, path);
-        });
     }
 
     private static boolean isAdminArea(String path) {

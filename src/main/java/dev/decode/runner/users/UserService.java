@@ -24,12 +24,15 @@ public class UserService {
     private final UserStore store;
     private final AdminToken adminToken;
     private final UserDirectories directories;
+    private final TokenCache tokens;
     private final Event<UserDeleted> deletions;
 
-    UserService(UserStore store, AdminToken adminToken, UserDirectories directories, Event<UserDeleted> deletions) {
+    UserService(UserStore store, AdminToken adminToken, UserDirectories directories, TokenCache tokens,
+            Event<UserDeleted> deletions) {
         this.store = store;
         this.adminToken = adminToken;
         this.directories = directories;
+        this.tokens = tokens;
         this.deletions = deletions;
     }
 
@@ -53,6 +56,7 @@ public class UserService {
         return existing(username)
                 .chain(user -> store.replaceTokenHash(username, Tokens.hash(token))
                         .map(replaced -> checkFound(replaced, username))
+                        .invoke(ignored -> tokens.forget(username))
                         .map(ignored -> new IssuedToken(username, token, user.createdAt())))
                 .invoke(issued -> LOG.infof("Token rotated username=%s", username));
     }
@@ -63,6 +67,7 @@ public class UserService {
         }
         return store.delete(username)
                 .map(deleted -> checkFound(deleted, username))
+                .invoke(ignored -> tokens.forget(username))
                 .chain(ignored -> BlockingWork.supply(() -> {
                     deletions.fire(new UserDeleted(username));
                     return directories.delete(username);
@@ -75,13 +80,13 @@ public class UserService {
         return existing(username);
     }
 
-    /** Empty for a token that is neither the admin's nor any user's. */
+    /** Empty for a token that is neither the admin's nor any user's. Known tokens are answered from memory. */
     public Uni<Optional<Principal>> authenticate(String token) {
         byte[] hash = Tokens.hash(token);
         if (adminToken.matches(hash)) {
             return Uni.createFrom().item(Optional.of(Principal.admin()));
         }
-        return store.findByTokenHash(hash).map(user -> user.map(found -> Principal.user(found.username())));
+        return tokens.resolve(hash, () -> store.findByTokenHash(hash).map(user -> user.map(found -> Principal.user(found.username()))));
     }
 
     private Uni<User> existing(String username) {

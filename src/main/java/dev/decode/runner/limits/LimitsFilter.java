@@ -1,0 +1,115 @@
+package dev.decode.runner.limits;
+
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import dev.decode.runner.platform.errors.ProblemMapper;
+import dev.decode.runner.users.Principal;
+import io.quarkus.vertx.web.RouteFilter;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * Counts every {@code /api/**} request against its principal's windows and in-flight cap. It runs after the bearer
+ * token is resolved and before access is decided, so that requests with a missing or wrong token are counted too,
+ * per client address, and even their 401 answers carry the RateLimit headers.
+ */
+@ApplicationScoped
+class LimitsFilter {
+
+    private static final String API = "/api/";
+    private static final Set<String> EXPENSIVE = Set.of("/api/v1/queries", "/api/v1/jobs", "/api/v1/tutor/chat");
+    private static final Pattern LOG_STREAM = Pattern.compile("^/api/v1/jobs/[^/]+/logs/?$");
+
+    private final LimitsConfig config;
+    private final RateLimiter limiter;
+    private final Rejections rejections;
+    private final ProblemMapper problems;
+    private final List<Window> general;
+    private final List<Window> expensive;
+    private final InFlight requests = new InFlight();
+    private final InFlight logStreams = new InFlight();
+
+    LimitsFilter(LimitsConfig config, RateLimiter limiter, Rejections rejections, ProblemMapper problems) {
+        this.config = config;
+        this.limiter = limiter;
+        this.rejections = rejections;
+        this.problems = problems;
+        Window requestsWindow = Window.perMinute(Window.REQUESTS, config.requestsPerMinute());
+        this.general = List.of(requestsWindow);
+        this.expensive = List.of(requestsWindow, Window.perMinute(Window.EXPENSIVE, config.expensivePerMinute()));
+    }
+
+    @RouteFilter(Principal.RESOLVED_PRIORITY - 10)
+    void limit(RoutingContext rc) {
+        String path = rc.normalizedPath();
+        if (!config.enabled() || !path.startsWith(API)) {
+            rc.next();
+            return;
+        }
+        Principal principal = rc.get(Principal.KEY);
+        String key = principal == null ? "address:" + clientAddress(rc) : principal.isAdmin() ? "admin" : "user:" + principal.name();
+        List<Window> windows = isExpensive(rc.request().method(), path) ? expensive : general;
+        if (!limiter.sharesCounts()) {
+            admit(rc, principal, key, Verdict.tightest(limiter.consumeInMemory(key, windows)));
+            return;
+        }
+        // With Redis the answer comes later; the body must wait for it, as it does for the token lookup.
+        rc.request().pause();
+        limiter.consume(key, windows).subscribe().with(verdicts -> {
+            rc.request().resume();
+            admit(rc, principal, key, Verdict.tightest(verdicts));
+        }, failure -> {
+            rc.request().resume();
+            problems.write(rc.response(), failure, path);
+        });
+    }
+
+    private void admit(RoutingContext rc, Principal principal, String key, Verdict verdict) {
+        HttpServerResponse response = rc.response()
+                .putHeader("RateLimit-Limit", Integer.toString(verdict.window().limit()))
+                .putHeader("RateLimit-Remaining", Long.toString(verdict.remaining()))
+                .putHeader("RateLimit-Reset", Long.toString(verdict.resetSeconds()));
+        if (!verdict.allowed()) {
+            rejections.rejected(key, verdict.window().name());
+            problems.write(response, LimitExceeded.rateLimited(verdict), rc.normalizedPath());
+            return;
+        }
+        // Unauthenticated requests are answered 401 at once; only a principal's own requests can pile up.
+        if (principal != null) {
+            boolean logStream = rc.request().method() == HttpMethod.GET && LOG_STREAM.matcher(rc.normalizedPath()).matches();
+            int cap = logStream ? config.logStreams() : config.concurrentRequests();
+            var slot = (logStream ? logStreams : requests).tryAcquire(key, cap);
+            if (slot.isEmpty()) {
+                rejections.rejected(key, logStream ? Rejections.LOG_STREAMS : Rejections.CONCURRENT);
+                problems.write(response, LimitExceeded.tooManyConcurrent(cap, logStream), rc.normalizedPath());
+                return;
+            }
+            // Called once the response has ended, or the connection closed or failed before it could.
+            rc.addEndHandler(ended -> slot.get().release());
+        }
+        rc.next();
+    }
+
+    private static boolean isExpensive(HttpMethod method, String path) {
+        if (method != HttpMethod.POST) {
+            return false;
+        }
+        String bare = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+        return EXPENSIVE.contains(bare);
+    }
+
+    private static String clientAddress(RoutingContext rc) {
+        SocketAddress remote = rc.request().remoteAddress();
+        return remote == null || remote.hostAddress() == null ? "unknown" : remote.hostAddress();
+    }
+
+    int inFlight(String principalKey) {
+        return requests.inFlight(principalKey);
+    }
+}

@@ -1,0 +1,127 @@
+package dev.decode.runner.limits;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import org.jboss.logging.Logger;
+
+import dev.decode.runner.platform.errors.ProblemException;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.redis.client.Redis;
+import io.vertx.redis.client.RedisOptions;
+
+/**
+ * Checks a request against its windows in Redis when {@code REDIS_URL} is set, else in memory. While Redis fails,
+ * requests are counted in memory (or refused, per {@code runner.limits.redis.on-failure}) and Redis is tried again
+ * after {@code retry-after}, so the service returns to the shared counts by itself.
+ */
+@ApplicationScoped
+public class RateLimiter {
+
+    private static final Logger LOG = Logger.getLogger(RateLimiter.class);
+
+    private final LimitsConfig config;
+    private final LocalRateStore local;
+    private final Optional<Redis> client;
+    private final Optional<RedisRateStore> redis;
+    /** System.nanoTime before which Redis is not tried; Long.MIN_VALUE while it answers. */
+    private final AtomicLong redisRetryAt = new AtomicLong(Long.MIN_VALUE);
+
+    RateLimiter(LimitsConfig config, LimitsClock clock, Vertx vertx, MeterRegistry metrics) {
+        this.config = config;
+        this.local = new LocalRateStore(clock, config.maxKeys(), Duration.ofMinutes(1));
+        this.client = config.redisUrl().filter(url -> !url.isBlank()).map(url -> Redis.createClient(vertx, new RedisOptions()
+                .setConnectionString(url).setMaxPoolSize(16).setMaxPoolWaiting(4096)));
+        this.redis = client.map(c -> new RedisRateStore(vertx, c, config.redis().keyPrefix(), clock, config.redis().timeout()));
+        metrics.gauge("runner.limits.redis.up", this, limiter -> limiter.redis.isEmpty() || limiter.redisAnswering() ? 1 : 0);
+        LOG.infof("Rate limits enabled=%s store=%s", config.enabled(), redis.isPresent() ? "redis" : "memory");
+    }
+
+    /** Connects at start-up, so the first requests do not pay for the connection and fall back on its timeout. */
+    void onStart(@Observes StartupEvent event) {
+        redis.ifPresent(store -> store.ping().subscribe().with(this::redisAnswered, this::redisFailed));
+    }
+
+    public Uni<List<Verdict>> consume(String principal, List<Window> windows) {
+        if (redis.isEmpty() || System.nanoTime() < redisRetryAt.get()) {
+            return whileRedisIsDown(principal, windows);
+        }
+        return redis.get().consume(principal, windows)
+                .invoke(this::redisAnswered)
+                .onFailure().recoverWithUni(failure -> {
+                    redisFailed(failure);
+                    return whileRedisIsDown(principal, windows);
+                });
+    }
+
+    /** Whether the counts live in Redis; without it {@link #consumeInMemory} answers at once, on the caller's thread. */
+    public boolean sharesCounts() {
+        return redis.isPresent();
+    }
+
+    public List<Verdict> consumeInMemory(String principal, List<Window> windows) {
+        return local.consumeNow(principal, windows);
+    }
+
+    /** Empty without Redis; else whether it answers a PING now. Also brings the limiter back to Redis early. */
+    public Uni<Optional<Map<String, Object>>> redisStatus() {
+        if (redis.isEmpty()) {
+            return Uni.createFrom().item(Optional.empty());
+        }
+        return redis.get().ping().invoke(this::redisAnswered)
+                .map(ignored -> true)
+                .onFailure().recoverWithItem(failure -> {
+                    redisFailed(failure);
+                    return false;
+                })
+                .map(up -> Optional.of(Map.of("redis", up ? "reachable" : "unreachable",
+                        "store", up ? "redis" : config.redis().onFailure() == LimitsConfig.OnFailure.LOCAL ? "memory" : "none",
+                        "onRedisFailure", config.redis().onFailure().name().toLowerCase())));
+    }
+
+    boolean redisAnswering() {
+        return redisRetryAt.get() == Long.MIN_VALUE;
+    }
+
+    long localKeys() {
+        return local.size();
+    }
+
+    private Uni<List<Verdict>> whileRedisIsDown(String principal, List<Window> windows) {
+        if (redis.isPresent() && config.redis().onFailure() == LimitsConfig.OnFailure.REJECT) {
+            return Uni.createFrom().failure(new ProblemException(503, "limits-unavailable", "Limits unavailable",
+                    "The rate-limit store is unreachable; try again shortly.",
+                    Map.of("Retry-After", Long.toString(Math.max(1, config.redis().retryAfter().toSeconds())))));
+        }
+        return local.consume(principal, windows);
+    }
+
+    private void redisAnswered(Object ignored) {
+        if (redisRetryAt.getAndSet(Long.MIN_VALUE) != Long.MIN_VALUE) {
+            LOG.info("Redis reachable again; rate limits are shared again");
+        }
+    }
+
+    private void redisFailed(Throwable failure) {
+        long retryAt = System.nanoTime() + config.redis().retryAfter().toNanos();
+        if (redisRetryAt.getAndSet(retryAt) == Long.MIN_VALUE) {
+            LOG.warnf("Redis unreachable, rate limits fall back to onFailure=%s reason=%s",
+                    config.redis().onFailure().name().toLowerCase(), failure.getClass().getSimpleName());
+        }
+    }
+
+    @PreDestroy
+    void close() {
+        client.ifPresent(Redis::close);
+    }
+}
