@@ -1,5 +1,6 @@
 package dev.decode.runner.warehouse;
 
+import java.time.Duration;
 import java.util.List;
 
 import jakarta.ws.rs.Consumes;
@@ -9,6 +10,8 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 
+import org.eclipse.microprofile.faulttolerance.exceptions.BulkheadException;
+import org.eclipse.microprofile.faulttolerance.exceptions.TimeoutException;
 import org.jboss.resteasy.reactive.RestQuery;
 
 import dev.decode.runner.platform.errors.ProblemException;
@@ -43,7 +46,9 @@ public class QueriesResource {
         if (request == null) {
             return Uni.createFrom().failure(ProblemException.invalidRequest("Send a JSON object with the field 'sql'."));
         }
-        return warehouse.run(principal.username(), request.sql(), request.maxRows());
+        return warehouse.run(principal.username(), request.sql(), request.maxRows())
+                .onFailure(BulkheadException.class).transform(e -> new WarehouseBusyException(Duration.ofSeconds(1)))
+                .onFailure(TimeoutException.class).transform(e -> WarehouseProblems.timeout(Duration.ofSeconds(40)));
     }
 
     @GET

@@ -3,12 +3,15 @@ package dev.decode.runner.warehouse;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import org.eclipse.microprofile.faulttolerance.Bulkhead;
+import org.eclipse.microprofile.faulttolerance.Timeout;
 import org.jboss.logging.Logger;
 
 import dev.decode.runner.platform.BlockingWork;
@@ -43,6 +46,13 @@ public class WarehouseService {
         this.dataDir = platform.dataDir().toAbsolutePath().normalize().toString();
     }
 
+    /**
+     * The bulkhead keeps traffic that passed the per-user limits from parking every worker thread on the pool's
+     * borrow wait; the timeout is a backstop above the query's own limit. Both are configurable through SmallRye
+     * Fault Tolerance's properties ({@code dev.decode.runner.warehouse.WarehouseService/run/Bulkhead/value}, ...).
+     */
+    @Bulkhead(value = 16, waitingTaskQueue = 64)
+    @Timeout(value = 40, unit = ChronoUnit.SECONDS)
     public Uni<QueryResult> run(String username, String sql, Integer maxRows) {
         int rowLimit = maxRows == null ? config.defaultMaxRows() : maxRows;
         if (sql == null || sql.isBlank()) {
