@@ -5,6 +5,7 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
 
 import org.jboss.logging.Logger;
 
@@ -23,11 +24,13 @@ public class UserService {
     private final UserStore store;
     private final AdminToken adminToken;
     private final UserDirectories directories;
+    private final Event<UserDeleting> deleting;
 
-    UserService(UserStore store, AdminToken adminToken, UserDirectories directories) {
+    UserService(UserStore store, AdminToken adminToken, UserDirectories directories, Event<UserDeleting> deleting) {
         this.store = store;
         this.adminToken = adminToken;
         this.directories = directories;
+        this.deleting = deleting;
     }
 
     public record IssuedToken(String username, String token, Instant createdAt) {
@@ -58,7 +61,9 @@ public class UserService {
         if (!USERNAME.matcher(username).matches()) {
             return Uni.createFrom().failure(noSuchUser(username));
         }
-        return store.delete(username)
+        return existing(username)
+                .chain(user -> BlockingWork.run(() -> deleting.fire(new UserDeleting(username))))
+                .chain(() -> store.delete(username))
                 .map(deleted -> checkFound(deleted, username))
                 .chain(ignored -> BlockingWork.supply(() -> directories.delete(username)))
                 .invoke(bytes -> LOG.infof("User deleted username=%s bytesFreed=%d", username, bytes))
