@@ -8,7 +8,7 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 
 import org.jboss.logging.Logger;
 
@@ -27,8 +27,8 @@ final class JobRun implements Runnable {
     private static final Logger LOG = Logger.getLogger(JobRun.class);
     private static final Duration STORE_WAIT = Duration.ofSeconds(10);
 
-    /** The collaborators every run needs. */
-    @ApplicationScoped
+    /** The collaborators every run needs; a singleton, not a client proxy, because runs read its fields. */
+    @Singleton
     static class Dependencies {
         final JobsConfig config;
         final JobStore store;

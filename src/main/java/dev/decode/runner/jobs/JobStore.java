@@ -40,7 +40,7 @@ class JobStore {
     }
 
     Uni<Void> insert(String username, JobView job) {
-        return pool.preparedQuery("insert into jobs (id, username, command, args, status, created_at) values ($1, $2, $3, $4::jsonb, $5, $6)")
+        return pool.preparedQuery("insert into jobs (id, username, command, args, status, created_at) values ($1, $2, $3, $4::text::jsonb, $5, $6)")
                 .execute(Tuple.of(job.id(), username, job.command(), write(job.args()), job.status().wire(), utc(job.createdAt())))
                 .replaceWithVoid();
     }
@@ -60,7 +60,7 @@ class JobStore {
 
     Uni<Void> finished(JobView job) {
         return pool.preparedQuery("update jobs set status = $2, started_at = $3, finished_at = $4, exit_code = $5, "
-                        + "progress_completed = $6, progress_total = $7, nodes = $8::jsonb where id = $1")
+                        + "progress_completed = $6, progress_total = $7, nodes = $8::text::jsonb where id = $1")
                 .execute(Tuple.from(List.of(job.id(), job.status().wire(), utc(job.startedAt()), utc(job.finishedAt()),
                         job.exitCode(), job.progress().completed(), job.progress().total(), write(job.nodes()))))
                 .replaceWithVoid();
