@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
@@ -61,7 +62,7 @@ class JobStore {
     Uni<Void> finished(JobView job) {
         return pool.preparedQuery("update jobs set status = $2, started_at = $3, finished_at = $4, exit_code = $5, "
                         + "progress_completed = $6, progress_total = $7, nodes = $8::text::jsonb where id = $1")
-                .execute(Tuple.from(List.of(job.id(), job.status().wire(), utc(job.startedAt()), utc(job.finishedAt()),
+                .execute(Tuple.from(Arrays.asList(job.id(), job.status().wire(), utc(job.startedAt()), utc(job.finishedAt()),
                         job.exitCode(), job.progress().completed(), job.progress().total(), write(job.nodes()))))
                 .replaceWithVoid();
     }
