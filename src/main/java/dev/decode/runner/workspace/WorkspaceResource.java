@@ -48,7 +48,7 @@ public class WorkspaceResource {
 
     @GET
     @Path("files/{path: .+}")
-    @Produces({ MediaType.TEXT_PLAIN, MediaType.APPLICATION_JSON })
+    @Produces(MediaType.TEXT_PLAIN)
     public Uni<RestResponse<byte[]>> read(@RestPath String path) {
         String username = principal.username();
         WorkspacePath file = WorkspacePath.of(path);
