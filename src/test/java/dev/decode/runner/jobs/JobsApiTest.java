@@ -151,6 +151,12 @@ class JobsApiTest {
     }
 
     @Test
+    void readinessCoversTheDbtExecutable() {
+        io.restassured.RestAssured.given().when().get("/q/health/ready").then().statusCode(200)
+                .body("checks.find { it.name == 'dbt executable' }.status", equalTo("UP"));
+    }
+
+    @Test
     void requestsOutsideTheContractAreRefused() {
         String token = createUser(uniqueUsername("badreq"));
         for (Map<String, Object> body : List.<Map<String, Object>>of(Map.of("command", "run-operation"), Map.of("command", "build", "select", "--profiles-dir /"),

@@ -83,6 +83,8 @@ class WorkspaceApiTest {
         String token = createUser(uniqueUsername("hoarder"));
         as(token).contentType(ContentType.TEXT).body("x".repeat(1024 * 1024 + 1)).when().put("/api/v1/workspace/files/seeds/big.csv")
                 .then().statusCode(413).body("type", equalTo("/problems/quota-exceeded"));
+        as(token).contentType(ContentType.TEXT).body("x".repeat(3 * 1024 * 1024)).when().put("/api/v1/workspace/files/seeds/huge.csv")
+                .then().statusCode(413).body("type", equalTo("/problems/quota-exceeded"));
         for (int i = 0; i < 19; i++) {
             as(token).contentType(ContentType.TEXT).body("x".repeat(1024 * 1024)).when().put("/api/v1/workspace/files/seeds/part" + i + ".csv")
                     .then().statusCode(201);
