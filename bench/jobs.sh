@@ -21,7 +21,7 @@ test -f target/quarkus-app/quarkus-run.jar || { echo "build first: ./mvnw -B -nt
 RUNNER_DATA_DIR="$DATA" RUNNER_ADMIN_TOKEN="$TOKEN" DBT_EXECUTABLE="$DBT_EXECUTABLE" DATABASE_URL="$DATABASE_URL" PORT="$PORT" \
   java -Xmx256m -jar target/quarkus-app/quarkus-run.jar > "$DATA/service.log" 2>&1 &
 SERVICE=$!
-trap 'kill $SERVICE 2>/dev/null; wait $SERVICE 2>/dev/null; rm -rf "$DATA"' EXIT
+trap 'kill $SERVICE 2>/dev/null; wait $SERVICE 2>/dev/null || true; rm -rf "$DATA"' EXIT
 for _ in $(seq 1 120); do
   curl -fs "http://127.0.0.1:$PORT/q/health/ready" >/dev/null 2>&1 && break
   sleep 0.5
@@ -33,6 +33,7 @@ import http.client, json, os, shutil, statistics, subprocess, threading, time, u
 
 BASE, ADMIN, DATA, RUNS = os.environ["BASE"], os.environ["ADMIN"], os.environ["DATA"], int(os.environ["RUNS"])
 HOST, PORT = "127.0.0.1", int(BASE.rsplit(":", 1)[1])
+RUN = format(int(time.time()) % 10**8, "x")  # usernames unique per run: users stay in PostgreSQL
 
 def call(method, path, token, body=None):
     data = None if body is None else json.dumps(body).encode()
@@ -98,13 +99,13 @@ def from_shell(username, last_job):
     return time.monotonic() - start
 
 print(f"Jobs benchmark: {RUNS} runs each, dbt build of the starter, {os.cpu_count()} CPUs")
-token = user("bench_overhead")
+token = user(f"bench_overhead_{RUN}")
 through_service(token)  # warm-up: creates the database and the parse state both sides reuse
 service, shell, first_lines, last = [], [], [], None
 for i in range(RUNS):
     total, first, last = through_service(token)
     service.append(total); first_lines.append(first)
-    shell.append(from_shell("bench_overhead", last))
+    shell.append(from_shell(f"bench_overhead_{RUN}", last))
 ratio = statistics.median(service) / statistics.median(shell)
 print(f"(a) service submit->end median {statistics.median(service):.2f} s  runs {[round(x, 2) for x in service]}")
 print(f"    shell dbt build     median {statistics.median(shell):.2f} s  runs {[round(x, 2) for x in shell]}")
@@ -135,7 +136,7 @@ def tree_rss(root):
         todo.extend(children.get(pid, []))
     return rss(root), total
 
-tokens = [user(f"bench_memory_{i}") for i in range(3)]
+tokens = [user(f"bench_memory_{RUN}_{i}") for i in range(3)]
 jobs = [call("POST", "/api/v1/jobs", t, {"command": "build"})["id"] for t in tokens]
 clients = [threading.Thread(target=stream, args=(tokens[i % 3], jobs[i % 3])) for i in range(20)]
 for c in clients:

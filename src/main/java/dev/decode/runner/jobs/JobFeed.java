@@ -12,6 +12,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -57,7 +58,8 @@ final class JobFeed {
 
     private final Path file;
     private final ObjectMapper json;
-    private final List<UnicastProcessor<Item>> listeners = new ArrayList<>();
+    /** Copy-on-write: a subscriber that completes or cancels leaves the list while it is being walked. */
+    private final List<UnicastProcessor<Item>> listeners = new CopyOnWriteArrayList<>();
     private BufferedWriter writer;
     private long lastSeq;
     private JobView ended;

@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
 
 import jakarta.inject.Inject;
 
@@ -49,7 +50,18 @@ class JobsApiTest {
                 .body("command", equalTo("build"))
                 .body("args", equalTo(List.of("build")));
         builtJob = JobApi.job(builtToken, as(builtToken).get("/api/v1/jobs").then().extract().path("items[0].id")).getString("id");
-        liveEvents = JobApi.sse(builtToken, builtJob, "", Map.of());
+        List<CompletableFuture<List<JobApi.Event>>> watchers = java.util.stream.IntStream.range(0, 3)
+                .mapToObj(i -> CompletableFuture.supplyAsync(() -> sse(builtJob))).toList();
+        liveEvents = watchers.get(0).join();
+        watchers.forEach(watcher -> assertThat(watcher.join()).as("every live client gets the same stream").isEqualTo(liveEvents));
+    }
+
+    private static List<JobApi.Event> sse(String id) {
+        try {
+            return JobApi.sse(builtToken, id, "", Map.of());
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Test
