@@ -49,10 +49,8 @@ class JobControlTest {
 
     @Test
     void cancelStopsASlowModelWithinTheGraceAndLeavesNoProcess() throws Exception {
-        String username = uniqueUsername("canceller");
-        String token = createUser(username);
-        JobApi.put(token, "models/slow.sql", SLOW_MODEL);
-        String id = JobApi.submit(token, Map.of("command", "run", "select", "slow"));
+        String token = createUser(uniqueUsername("canceller"));
+        String id = startSlowJob(token);
         await().atMost(Duration.ofMinutes(2)).until(() -> "started".equals(
                 JobApi.job(token, id).getString("nodes.find { it.uniqueId == 'model.starter.slow' }.status")));
         assertThat(JobApi.processesOf(id)).isNotEmpty();
@@ -114,8 +112,7 @@ class JobControlTest {
     void deletingAUserCancelsTheirJobsFirst() throws Exception {
         String username = uniqueUsername("leaver");
         String token = createUser(username);
-        JobApi.put(token, "models/slow.sql", SLOW_MODEL);
-        String id = JobApi.submit(token, Map.of("command", "run", "select", "slow"));
+        String id = startSlowJob(token);
         await().atMost(Duration.ofMinutes(2)).until(() -> !JobApi.processesOf(id).isEmpty());
 
         asAdmin().when().delete("/api/v1/users/" + username).then().statusCode(204);
@@ -142,6 +139,11 @@ class JobControlTest {
         assertThat(ProcessGroups.members(orphan.pid())).isEmpty();
         assertThat(status(running)).isEqualTo("interrupted");
         assertThat(status(queued)).isEqualTo("interrupted");
+    }
+
+    static String startSlowJob(String token) {
+        JobApi.put(token, "models/slow.sql", SLOW_MODEL);
+        return JobApi.submit(token, Map.of("command", "run", "select", "slow"));
     }
 
     private void insert(String id, String username, String status, Long pgid) {

@@ -29,9 +29,7 @@ class JobTimeoutTest {
     @Test
     void aJobOverTheMaximumRunTimeEndsTimedOutWithNoProcessLeft() throws Exception {
         String token = createUser(uniqueUsername("slowpoke"));
-        JobApi.put(token, "models/slow.sql", JobControlTest.SLOW_MODEL);
-
-        String id = JobApi.submit(token, Map.of("command", "run", "select", "slow"));
+        String id = JobControlTest.startSlowJob(token);
         JsonPath job = JobApi.awaitEnd(token, id, Duration.ofMinutes(1));
 
         assertThat(job.getString("status")).isEqualTo("timed_out");
