@@ -149,7 +149,7 @@ class JobsApiTest {
     }
 
     @Test
-    void aFailingModelEndsFailedWithTheNodesError() {
+    void aFailingModelEndsFailedWithTheNodesErrorAndTheNextJobReusesTheParse() {
         String token = createUser(uniqueUsername("failer"));
         JobApi.put(token, "models/broken.sql", "select * from learn.main.no_such_table\n");
 
@@ -160,6 +160,11 @@ class JobsApiTest {
         assertThat(job.getInt("exitCode")).isEqualTo(1);
         assertThat(job.getString("nodes.find { it.uniqueId == 'model.starter.broken' }.status")).isEqualTo("error");
         assertThat(job.getString("nodes.find { it.uniqueId == 'model.starter.broken' }.message")).contains("no_such_table");
+
+        String next = JobApi.submit(token, Map.of("command", "parse"));
+        assertThat(JobApi.awaitEnd(token, next, Duration.ofMinutes(2)).getString("status")).isEqualTo("succeeded");
+        as(token).accept("text/plain").when().get("/api/v1/jobs/" + next + "/logs").then().statusCode(200)
+                .body(org.hamcrest.Matchers.not(containsString("Unable to do partial parsing")));
     }
 
     @Test
