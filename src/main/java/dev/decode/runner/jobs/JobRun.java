@@ -26,6 +26,7 @@ final class JobRun implements Runnable {
 
     private static final Logger LOG = Logger.getLogger(JobRun.class);
     private static final Duration STORE_WAIT = Duration.ofSeconds(10);
+    private static final Duration LEASE_SLICE = Duration.ofMillis(500);
 
     /** The collaborators every run needs; a singleton, not a client proxy, because runs read its fields. */
     @Singleton
@@ -76,11 +77,11 @@ final class JobRun implements Runnable {
             JobView started = job.view();
             deps.store.started(job.id(), started.startedAt()).await().atMost(STORE_WAIT);
             deps.metrics.started(started);
-            lease = deps.locks.write(job.username(), deps.config.databaseWait());
-            if (lease.isEmpty()) {
+            lease = takeDatabase();
+            if (lease.isEmpty() && !job.stopRequested()) {
                 log("error", "Your database stayed busy with queries for " + deps.config.databaseWait().toSeconds()
                         + " s, so dbt did not start. Try again.");
-            } else {
+            } else if (lease.isPresent()) {
                 exitCode = execute();
             }
         } catch (InterruptedException e) {
@@ -93,6 +94,19 @@ final class JobRun implements Runnable {
             lease.ifPresent(DatabaseLocks.Lease::close);
             finish(exitCode);
         }
+    }
+
+    /** Waits for queries on the user's database to finish, in short slices so that a cancel is not held up. */
+    private Optional<DatabaseLocks.Lease> takeDatabase() throws InterruptedException {
+        long deadline = System.nanoTime() + deps.config.databaseWait().toNanos();
+        while (!job.stopRequested()) {
+            long left = Math.max(0, deadline - System.nanoTime());
+            Optional<DatabaseLocks.Lease> lease = deps.locks.write(job.username(), Duration.ofNanos(Math.min(left, LEASE_SLICE.toNanos())));
+            if (lease.isPresent() || left == 0) {
+                return lease;
+            }
+        }
+        return Optional.empty();
     }
 
     /** SIGINT to the group, so that dbt cancels its running queries and exits. */

@@ -22,6 +22,7 @@ import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
 import dev.decode.runner.support.Api;
+import dev.decode.runner.warehouse.DatabaseLocks;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
@@ -47,6 +48,9 @@ class JobControlTest {
     @Inject
     Pool pool;
 
+    @Inject
+    DatabaseLocks locks;
+
     @Test
     void cancelStopsASlowModelWithinTheGraceAndLeavesNoProcess() throws Exception {
         String token = createUser(uniqueUsername("canceller"));
@@ -63,6 +67,22 @@ class JobControlTest {
         assertThat(Duration.between(cancelled, Instant.parse(job.getString("finishedAt")))).as("ended by SIGINT, before SIGKILL").isLessThan(GRACE);
         assertThat(JobApi.processesOf(id)).isEmpty();
         as(token).when().post("/api/v1/jobs/" + id + "/cancel").then().statusCode(409).body("type", equalTo("/problems/job-finished"));
+    }
+
+    @Test
+    void aJobWaitingForItsDatabaseCancelsWithoutWaitingAndReleasesNothingItDidNotTake() throws Exception {
+        String username = uniqueUsername("waiter");
+        String token = createUser(username);
+        try (DatabaseLocks.Lease query = locks.read(username, Duration.ofSeconds(1)).orElseThrow()) {
+            String id = JobApi.submit(token, Map.of("command", "parse"));
+            await().atMost(Duration.ofSeconds(10)).until(() -> "running".equals(JobApi.job(token, id).getString("status")));
+
+            as(token).when().post("/api/v1/jobs/" + id + "/cancel").then().statusCode(202);
+
+            assertThat(JobApi.awaitEnd(token, id, Duration.ofSeconds(5)).getString("status")).isEqualTo("cancelled");
+            assertThat(locks.isWriteLocked(username)).isFalse();
+        }
+        assertThat(locks.write(username, Duration.ofSeconds(1))).hasValueSatisfying(DatabaseLocks.Lease::close);
     }
 
     @Test
