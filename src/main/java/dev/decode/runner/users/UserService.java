@@ -25,15 +25,15 @@ public class UserService {
     private final AdminToken adminToken;
     private final UserDirectories directories;
     private final TokenCache tokens;
-    private final Event<UserDeleted> deletions;
+    private final Event<UserDeleting> deleting;
 
     UserService(UserStore store, AdminToken adminToken, UserDirectories directories, TokenCache tokens,
-            Event<UserDeleted> deletions) {
+            Event<UserDeleting> deleting) {
         this.store = store;
         this.adminToken = adminToken;
         this.directories = directories;
         this.tokens = tokens;
-        this.deletions = deletions;
+        this.deleting = deleting;
     }
 
     public record IssuedToken(String username, String token, Instant createdAt) {
@@ -65,13 +65,12 @@ public class UserService {
         if (!USERNAME.matcher(username).matches()) {
             return Uni.createFrom().failure(noSuchUser(username));
         }
-        return store.delete(username)
+        return existing(username)
+                .chain(user -> BlockingWork.run(() -> deleting.fire(new UserDeleting(username))))
+                .chain(() -> store.delete(username))
                 .map(deleted -> checkFound(deleted, username))
                 .invoke(ignored -> tokens.forget(username))
-                .chain(ignored -> BlockingWork.supply(() -> {
-                    deletions.fire(new UserDeleted(username));
-                    return directories.delete(username);
-                }))
+                .chain(ignored -> BlockingWork.supply(() -> directories.delete(username)))
                 .invoke(bytes -> LOG.infof("User deleted username=%s bytesFreed=%d", username, bytes))
                 .replaceWithVoid();
     }

@@ -11,7 +11,7 @@ import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
-import dev.decode.runner.users.UserDeleted;
+import dev.decode.runner.users.UserDeleting;
 
 /**
  * One reader-writer lock per user database. DuckDB lets one process at a time open a file for writing, so a dbt job
@@ -22,8 +22,6 @@ import dev.decode.runner.users.UserDeleted;
 @ApplicationScoped
 public class DatabaseLocks {
 
-    /** After the jobs capability has cancelled the user's jobs (they hold the writer lock). */
-    public static final int OBSERVER_PRIORITY = 2000;
     private static final Duration USER_DELETION_WAIT = Duration.ofSeconds(30);
 
     private final Map<String, StampedLock> locks = new ConcurrentHashMap<>();
@@ -66,7 +64,7 @@ public class DatabaseLocks {
     }
 
     /** Waits for the deleted user's running queries and closes their connections before their files go. */
-    void onUserDeleted(@Observes @Priority(OBSERVER_PRIORITY) UserDeleted deleted) throws InterruptedException {
+    void onUserDeleting(@Observes @Priority(UserDeleting.WAREHOUSE) UserDeleting deleted) throws InterruptedException {
         write(deleted.username(), USER_DELETION_WAIT).ifPresentOrElse(Lease::close,
                 () -> eviction.closeConnectionsOf(deleted.username()));
         locks.remove(deleted.username());

@@ -18,6 +18,8 @@ import io.vertx.ext.web.handler.HttpException;
 @ApplicationScoped
 class RouterProblems {
 
+    private static final String WORKSPACE_FILES = "/api/v1/workspace/files/";
+
     private final ProblemMapper problems;
     private final long maxBodyBytes;
 
@@ -40,10 +42,17 @@ class RouterProblems {
     private void refuseOversizedBody(RoutingContext rc) {
         String declared = rc.request().getHeader(HttpHeaders.CONTENT_LENGTH);
         if (declared != null && isOver(declared)) {
-            problems.write(rc.response().putHeader(HttpHeaders.CONNECTION, "close"), ProblemMapper.tooLarge(), rc.normalizedPath());
+            problems.write(rc.response().putHeader(HttpHeaders.CONNECTION, "close"), tooLarge(rc), rc.normalizedPath());
             return;
         }
         rc.next();
+    }
+
+    /** A workspace file over the body limit is over the file quota too; the file API's own answer says so. */
+    private static ProblemException tooLarge(RoutingContext rc) {
+        return rc.normalizedPath().startsWith(WORKSPACE_FILES)
+                ? new ProblemException(413, "quota-exceeded", "Quota exceeded", "A workspace file may hold at most 1 MiB.")
+                : ProblemMapper.tooLarge();
     }
 
     private boolean isOver(String declaredLength) {
@@ -58,7 +67,7 @@ class RouterProblems {
         Throwable failure = rc.failure();
         if (failure == null || failure instanceof HttpException) {
             failure = switch (rc.statusCode()) {
-                case 413 -> ProblemMapper.tooLarge();
+                case 413 -> tooLarge(rc);
                 case 404 -> ProblemException.notFound("No resource exists at this path.");
                 case 400 -> ProblemException.invalidRequest("The request could not be read.");
                 case 401 -> ProblemException.unauthorized("A valid bearer token is required.");

@@ -1,0 +1,84 @@
+package dev.decode.runner.jobs;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.decode.runner.platform.errors.ProblemException;
+import io.quarkus.runtime.annotations.RegisterForReflection;
+
+/**
+ * What a learner asked dbt to do, validated into the arguments that follow {@code dbt}: each selector token and the
+ * vars are separate argv entries, never text for a shell.
+ */
+record DbtCommand(String command, List<String> args) {
+
+    static final Set<String> COMMANDS = Set.of("build", "run", "test", "seed", "compile", "parse", "ls", "debug");
+    private static final Set<String> SELECTING = Set.of("build", "run", "test", "seed", "compile", "ls");
+    private static final Set<String> REFRESHING = Set.of("build", "run", "seed");
+    private static final Pattern SELECTOR = Pattern.compile("[A-Za-z0-9_.:+*@,/ -]{1,500}");
+    private static final int MAX_VARS_LENGTH = 10_000;
+
+    @RegisterForReflection
+    public record Request(String command, String select, String exclude, Boolean fullRefresh, Map<String, Object> vars) {
+    }
+
+    static DbtCommand from(Request request, ObjectMapper json) {
+        if (request == null || request.command() == null || !COMMANDS.contains(request.command())) {
+            throw ProblemException.invalidRequest("The field 'command' must be one of build, run, test, seed, compile, parse, ls, debug.");
+        }
+        String command = request.command();
+        List<String> args = new ArrayList<>(List.of(command));
+        selector(command, "select", request.select(), args);
+        selector(command, "exclude", request.exclude(), args);
+        if (Boolean.TRUE.equals(request.fullRefresh())) {
+            if (!REFRESHING.contains(command)) {
+                throw ProblemException.invalidRequest("The field 'fullRefresh' applies only to build, run and seed.");
+            }
+            args.add("--full-refresh");
+        }
+        if (request.vars() != null && !request.vars().isEmpty()) {
+            args.add("--vars");
+            args.add(vars(request.vars(), json));
+        }
+        return new DbtCommand(command, List.copyOf(args));
+    }
+
+    private static void selector(String command, String field, String value, List<String> args) {
+        if (value == null || value.isBlank()) {
+            return;
+        }
+        if (!SELECTING.contains(command)) {
+            throw ProblemException.invalidRequest("The field '" + field + "' does not apply to " + command + ".");
+        }
+        if (value.startsWith("-") || !SELECTOR.matcher(value).matches()) {
+            throw ProblemException.invalidRequest("The field '" + field + "' may hold only letters, digits, spaces and "
+                    + "_ . : + * @ , / - and may not start with '-'.");
+        }
+        String[] tokens = value.trim().split("\\s+");
+        if (Arrays.stream(tokens).anyMatch(token -> token.startsWith("-"))) {
+            throw ProblemException.invalidRequest("No part of the field '" + field + "' may start with '-'.");
+        }
+        args.add("--" + field);
+        args.addAll(Arrays.asList(tokens));
+    }
+
+    /** JSON is YAML, which is what {@code --vars} reads. */
+    private static String vars(Map<String, Object> vars, ObjectMapper json) {
+        try {
+            String text = json.writeValueAsString(vars);
+            if (text.length() > MAX_VARS_LENGTH) {
+                throw ProblemException.invalidRequest("The field 'vars' may hold at most " + MAX_VARS_LENGTH + " characters of JSON.");
+            }
+            return text;
+        } catch (JsonProcessingException e) {
+            throw ProblemException.invalidRequest("The field 'vars' must be a JSON object.");
+        }
+    }
+}

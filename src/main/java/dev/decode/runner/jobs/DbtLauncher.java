@@ -1,0 +1,176 @@
+package dev.decode.runner.jobs;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.decode.runner.platform.UserDirectories;
+import dev.decode.runner.warehouse.WarehouseConfig;
+import dev.decode.runner.warehouse.WarehouseFiles;
+import dev.decode.runner.workspace.Workspaces;
+
+/**
+ * Starts dbt for a job without a shell: {@code setsid} gives it its own process group (whose id is the process id,
+ * as every program in the chain execs the next), {@code env --default-signal=INT} undoes an ignored SIGINT inherited
+ * from whoever started the service, so that cancel reaches dbt, and {@code prlimit} caps memory, processes, open files
+ * and CPU time. The environment starts empty: no service secret reaches dbt. The profile is generated per job.
+ */
+@ApplicationScoped
+class DbtLauncher {
+
+    static final String PROFILE = "decode";
+    static final String TARGET = "local";
+    private static final String PARTIAL_PARSE = "partial_parse.msgpack";
+
+    private final JobsConfig config;
+    private final UserDirectories users;
+    private final WarehouseFiles warehouse;
+    private final WarehouseConfig warehouseConfig;
+    private final Workspaces workspaces;
+    private final ObjectMapper json;
+
+    DbtLauncher(JobsConfig config, UserDirectories users, WarehouseFiles warehouse, WarehouseConfig warehouseConfig,
+            Workspaces workspaces, ObjectMapper json) {
+        this.config = config;
+        this.users = users;
+        this.warehouse = warehouse;
+        this.warehouseConfig = warehouseConfig;
+        this.workspaces = workspaces;
+        this.json = json;
+    }
+
+    Path jobDir(String username, String id) {
+        return users.of(username).resolve("jobs").resolve(id);
+    }
+
+    Path logFile(String username, String id) {
+        return jobDir(username, id).resolve("log.jsonl");
+    }
+
+    Path artifact(String username, String id, String name) {
+        return jobDir(username, id).resolve("target").resolve(name);
+    }
+
+    /** The dbt executable, resolved on the service's PATH when configured as a bare name. */
+    Optional<Path> executable() {
+        String configured = config.dbtExecutable();
+        if (configured.contains("/")) {
+            return Optional.of(Path.of(configured).toAbsolutePath()).filter(Files::isExecutable);
+        }
+        String path = System.getenv("PATH");
+        if (path == null) {
+            return Optional.empty();
+        }
+        return java.util.Arrays.stream(path.split(File.pathSeparator)).map(dir -> Path.of(dir, configured))
+                .filter(Files::isExecutable).findFirst();
+    }
+
+    /** Blocking: prepares the job's directory and profile and starts dbt in the user's workspace. */
+    Process start(Job job) throws IOException {
+        Path dbt = executable().orElseThrow(() -> new IllegalStateException("the dbt executable " + config.dbtExecutable() + " is missing"));
+        Path dir = jobDir(job.username(), job.id());
+        Path target = dir.resolve("target");
+        Files.createDirectories(target);
+        Files.writeString(dir.resolve("profiles.yml"), profile(job.username()));
+        Path saved = partialParse(job.username());
+        if (Files.exists(saved)) {
+            Files.copy(saved, target.resolve(PARTIAL_PARSE), StandardCopyOption.REPLACE_EXISTING);
+        }
+        ProcessBuilder builder = new ProcessBuilder(argv(dbt, job, dir)).directory(workspaces.root(job.username()).toFile())
+                .redirectErrorStream(true);
+        Map<String, String> env = builder.environment();
+        env.clear();
+        env.putAll(environment(dbt, dir));
+        warehouseConfig.motherduckToken().ifPresent(token -> env.put("MOTHERDUCK_TOKEN", token));
+        return builder.start();
+    }
+
+    /** Blocking: keeps the job's parse state for the user's next job, so that dbt need not parse everything again. */
+    void keepPartialParse(Job job) throws IOException {
+        Path produced = jobDir(job.username(), job.id()).resolve("target").resolve(PARTIAL_PARSE);
+        if (Files.exists(produced)) {
+            Files.copy(produced, partialParse(job.username()), StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    private Path partialParse(String username) {
+        return users.of(username).resolve("jobs").resolve(PARTIAL_PARSE);
+    }
+
+    List<String> argv(Path dbt, Job job, Path dir) {
+        JobsConfig.Process limits = config.process();
+        List<String> argv = new ArrayList<>(List.of("/usr/bin/setsid", "/usr/bin/env", "--default-signal=INT",
+                "/usr/bin/prlimit", "--as=" + limits.addressSpace().asLongValue(), "--nproc=" + limits.processes(),
+                "--nofile=" + limits.openFiles(), "--cpu=" + cpuSeconds(), "--",
+                dbt.toString()));
+        argv.addAll(job.command().args());
+        argv.addAll(List.of("--profiles-dir", dir.toString(), "--profile", PROFILE, "--target", TARGET,
+                "--target-path", dir.resolve("target").toString(), "--log-path", dir.resolve("logs").toString(),
+                "--log-level-file", "none", "--log-format", "json", "--no-use-colors"));
+        return argv;
+    }
+
+    /** Above the wall-clock limit (dbt has more than one thread), so that the supervisor's timeout acts first. */
+    private long cpuSeconds() {
+        return config.maxRunTime().plus(config.cancelGrace()).toSeconds() * 2 + 60;
+    }
+
+    private static Map<String, String> environment(Path dbt, Path dir) {
+        return Map.of("PATH", dbt.getParent() + ":/usr/local/bin:/usr/bin:/bin",
+                "HOME", dir.toString(),
+                "LANG", "C.UTF-8",
+                "LC_ALL", "C.UTF-8",
+                "PYTHONUNBUFFERED", "1",
+                "DBT_PROFILES_DIR", dir.toString(),
+                "DBT_SEND_ANONYMOUS_USAGE_STATS", "false",
+                "DBT_VERSION_CHECK", "false",
+                "DBT_LOG_FORMAT", "json",
+                "DBT_USE_COLORS", "false");
+    }
+
+    /**
+     * Local mode: the user's DuckDB file with {@code learn} attached read-only. DuckDB's file access is turned off
+     * per connection after the attach, so models can read neither files nor other users' databases (seeds therefore
+     * load as inserts: the templates set {@code +fast: false}). MotherDuck mode: the token reaches dbt only through
+     * this child's environment, never written to the profile.
+     */
+    String profile(String username) {
+        StringBuilder yaml = new StringBuilder(PROFILE + ":\n  target: " + TARGET + "\n  outputs:\n    " + TARGET + ":\n")
+                .append("      type: duckdb\n      threads: 1\n");
+        if (warehouseConfig.motherduckToken().isPresent()) {
+            yaml.append("      path: ").append(quote("md:decode_" + username + "?attach_mode=single")).append('\n')
+                    .append("      motherduck_token: \"{{ env_var('MOTHERDUCK_TOKEN') }}\"\n")
+                    .append("      attach:\n        - path: ").append(quote("md:" + WarehouseFiles.LEARN)).append('\n');
+        } else {
+            yaml.append("      path: ").append(quote(warehouse.database(username).toString())).append('\n')
+                    .append("      attach:\n        - path: ").append(quote(warehouse.learnCatalog().toString())).append('\n');
+        }
+        yaml.append("          alias: ").append(WarehouseFiles.LEARN).append("\n          read_only: true\n")
+                .append("      settings:\n        memory_limit: ").append(quote(config.process().duckdbMemoryLimit())).append('\n');
+        if (warehouseConfig.motherduckToken().isEmpty()) {
+            yaml.append("        enable_external_access: false\n");
+        }
+        return yaml.toString();
+    }
+
+    /** A JSON string is a valid YAML scalar, whatever characters the path holds. */
+    private String quote(String value) {
+        try {
+            return json.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,131 @@
+package dev.decode.runner.jobs;
+
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowSet;
+import io.vertx.mutiny.sqlclient.Tuple;
+
+/** Job records in PostgreSQL. */
+@ApplicationScoped
+class JobStore {
+
+    private static final String COLUMNS = "id, command, args::text as args, status, created_at, started_at, finished_at, "
+            + "exit_code, progress_completed, progress_total, nodes::text as nodes";
+
+    /** A job left queued or running by a service that stopped. */
+    record Unfinished(String id, Long pgid) {
+    }
+
+    private final Pool pool;
+    private final ObjectMapper json;
+
+    JobStore(Pool pool, ObjectMapper json) {
+        this.pool = pool;
+        this.json = json;
+    }
+
+    Uni<Void> insert(String username, JobView job) {
+        return pool.preparedQuery("insert into jobs (id, username, command, args, status, created_at) values ($1, $2, $3, $4::text::jsonb, $5, $6)")
+                .execute(Tuple.of(job.id(), username, job.command(), write(job.args()), job.status().wire(), utc(job.createdAt())))
+                .replaceWithVoid();
+    }
+
+    Uni<Void> delete(String id) {
+        return pool.preparedQuery("delete from jobs where id = $1").execute(Tuple.of(id)).replaceWithVoid();
+    }
+
+    Uni<Void> started(String id, Instant startedAt) {
+        return pool.preparedQuery("update jobs set status = 'running', started_at = $2 where id = $1")
+                .execute(Tuple.of(id, utc(startedAt))).replaceWithVoid();
+    }
+
+    Uni<Void> processGroup(String id, long pgid) {
+        return pool.preparedQuery("update jobs set pgid = $2 where id = $1").execute(Tuple.of(id, pgid)).replaceWithVoid();
+    }
+
+    Uni<Void> finished(JobView job) {
+        return pool.preparedQuery("update jobs set status = $2, started_at = $3, finished_at = $4, exit_code = $5, "
+                        + "progress_completed = $6, progress_total = $7, nodes = $8::text::jsonb where id = $1")
+                .execute(Tuple.from(Arrays.asList(job.id(), job.status().wire(), utc(job.startedAt()), utc(job.finishedAt()),
+                        job.exitCode(), job.progress().completed(), job.progress().total(), write(job.nodes()))))
+                .replaceWithVoid();
+    }
+
+    Uni<Optional<JobView>> find(String username, String id) {
+        return pool.preparedQuery("select " + COLUMNS + " from jobs where id = $1 and username = $2")
+                .execute(Tuple.of(id, username))
+                .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(toView(rows.iterator().next())));
+    }
+
+    Uni<List<JobView>> list(String username, Optional<JobStatus> status, int limit) {
+        return pool.preparedQuery("select " + COLUMNS + " from jobs where username = $1 and ($2::text is null or status = $2) "
+                        + "order by created_at desc, id limit $3")
+                .execute(Tuple.of(username, status.map(JobStatus::wire).orElse(null), limit))
+                .map(rows -> rows(rows, this::toView));
+    }
+
+    Uni<List<Unfinished>> unfinished() {
+        return pool.query("select id, pgid from jobs where status in ('queued', 'running')").execute()
+                .map(rows -> rows(rows, row -> new Unfinished(row.getString("id"), row.getLong("pgid"))));
+    }
+
+    Uni<Integer> interrupt(List<String> ids, Instant now) {
+        return pool.preparedQuery("update jobs set status = 'interrupted', finished_at = $2 where id = any($1) and status in ('queued', 'running')")
+                .execute(Tuple.of(ids.toArray(String[]::new), utc(now))).map(rows -> rows.rowCount());
+    }
+
+    private JobView toView(Row row) {
+        return new JobView(row.getString("id"), row.getString("command"), read(row.getString("args"), new TypeReference<List<String>>() { }),
+                JobStatus.fromWire(row.getString("status")).orElseThrow(), null, instant(row, "created_at"),
+                instant(row, "started_at"), instant(row, "finished_at"), row.getInteger("exit_code"),
+                new JobView.Progress(row.getInteger("progress_completed"), row.getInteger("progress_total")),
+                read(row.getString("nodes"), new TypeReference<List<JobView.Node>>() { }));
+    }
+
+    private static <T> List<T> rows(RowSet<Row> rows, Function<Row, T> mapper) {
+        List<T> items = new ArrayList<>();
+        rows.forEach(row -> items.add(mapper.apply(row)));
+        return items;
+    }
+
+    private static Instant instant(Row row, String column) {
+        OffsetDateTime value = row.getOffsetDateTime(column);
+        return value == null ? null : value.toInstant();
+    }
+
+    private static OffsetDateTime utc(Instant instant) {
+        return instant == null ? null : instant.atOffset(ZoneOffset.UTC);
+    }
+
+    private String write(Object value) {
+        try {
+            return json.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("job fields always serialize", e);
+        }
+    }
+
+    private <T> T read(String text, TypeReference<T> type) {
+        try {
+            return json.readValue(text, type);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a stored job field is not the JSON it was written as", e);
+        }
+    }
+}

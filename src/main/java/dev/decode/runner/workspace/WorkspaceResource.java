@@ -1,0 +1,88 @@
+package dev.decode.runner.workspace;
+
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+
+import org.jboss.resteasy.reactive.RestPath;
+import org.jboss.resteasy.reactive.RestResponse;
+
+import dev.decode.runner.platform.BlockingWork;
+import dev.decode.runner.platform.errors.ProblemException;
+import dev.decode.runner.users.CurrentPrincipal;
+import io.quarkus.runtime.annotations.RegisterForReflection;
+import io.smallrye.mutiny.Uni;
+
+/** The learner's dbt project files. */
+@Path("/api/v1/workspace")
+@Produces(MediaType.APPLICATION_JSON)
+public class WorkspaceResource {
+
+    private final Workspaces workspaces;
+    private final CurrentPrincipal principal;
+
+    WorkspaceResource(Workspaces workspaces, CurrentPrincipal principal) {
+        this.workspaces = workspaces;
+        this.principal = principal;
+    }
+
+    @RegisterForReflection
+    public record FileWritten(String path, long size) {
+    }
+
+    @RegisterForReflection
+    public record Reset(String template) {
+    }
+
+    @GET
+    @Path("files")
+    public Uni<Workspaces.FileList> list() {
+        String username = principal.username();
+        return BlockingWork.supply(() -> workspaces.list(username));
+    }
+
+    @GET
+    @Path("files/{path: .+}")
+    @Produces(MediaType.TEXT_PLAIN)
+    public Uni<RestResponse<byte[]>> read(@RestPath String path) {
+        String username = principal.username();
+        WorkspacePath file = WorkspacePath.of(path);
+        return BlockingWork.supply(() -> RestResponse.ResponseBuilder.ok(workspaces.read(username, file), "text/plain;charset=UTF-8").build());
+    }
+
+    @PUT
+    @Path("files/{path: .+}")
+    @Consumes(MediaType.WILDCARD)
+    public Uni<RestResponse<FileWritten>> write(@RestPath String path, byte[] body) {
+        String username = principal.username();
+        WorkspacePath file = WorkspacePath.of(path);
+        byte[] content = body == null ? new byte[0] : body;
+        return BlockingWork.supply(() -> workspaces.write(username, file, content))
+                .map(written -> RestResponse.status(written.created() ? RestResponse.Status.CREATED : RestResponse.Status.OK,
+                        new FileWritten(written.path(), written.size())));
+    }
+
+    @DELETE
+    @Path("files/{path: .+}")
+    public Uni<Void> delete(@RestPath String path) {
+        String username = principal.username();
+        WorkspacePath file = WorkspacePath.of(path);
+        return BlockingWork.run(() -> workspaces.delete(username, file));
+    }
+
+    @POST
+    @Path("reset")
+    @Consumes(MediaType.APPLICATION_JSON)
+    public Uni<Workspaces.FileList> reset(Reset request) {
+        if (request == null || request.template() == null || !Templates.NAMES.contains(request.template())) {
+            return Uni.createFrom().failure(ProblemException.invalidRequest("The field 'template' must be 'starter' or 'empty'."));
+        }
+        String username = principal.username();
+        return BlockingWork.supply(() -> workspaces.reset(username, request.template()));
+    }
+}

@@ -1,0 +1,3 @@
+{% macro cents(column) %}
+    ({{ column }} * 100)::bigint
+{% endmacro %}

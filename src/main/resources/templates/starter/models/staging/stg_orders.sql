@@ -1,0 +1,7 @@
+select
+    order_id,
+    customer_id,
+    order_date,
+    status,
+    amount
+from {{ source('learn', 'orders') }}

@@ -1,0 +1,103 @@
+package dev.decode.runner.jobs;
+
+import static dev.decode.runner.support.Api.as;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import io.restassured.RestAssured;
+import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
+
+/** Test helpers for jobs: submit, wait, read the SSE stream as a client would. */
+final class JobApi {
+
+    record Event(String id, String name, String data) {
+    }
+
+    private JobApi() {
+    }
+
+    static String submit(String token, Map<String, Object> body) {
+        return as(token).contentType(ContentType.JSON).body(body).when().post("/api/v1/jobs")
+                .then().statusCode(202).extract().path("id");
+    }
+
+    static JsonPath job(String token, String id) {
+        return as(token).when().get("/api/v1/jobs/" + id).then().statusCode(200).extract().jsonPath();
+    }
+
+    static JsonPath awaitEnd(String token, String id, Duration atMost) {
+        await().atMost(atMost).pollInterval(Duration.ofMillis(200))
+                .until(() -> !List.of("queued", "running").contains(job(token, id).getString("status")));
+        return job(token, id);
+    }
+
+    static void put(String token, String path, String content) {
+        as(token).contentType(ContentType.TEXT).body(content).when().put("/api/v1/workspace/files/" + path)
+                .then().statusCode(org.hamcrest.Matchers.anyOf(org.hamcrest.Matchers.is(200), org.hamcrest.Matchers.is(201)));
+    }
+
+    /** Reads the stream until it closes (after the end event). */
+    static List<Event> sse(String token, String id, String query, Map<String, String> headers) throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://localhost:" + RestAssured.port + "/api/v1/jobs/" + id + "/logs" + query))
+                .header("Authorization", "Bearer " + token).header("Accept", "text/event-stream").timeout(Duration.ofMinutes(3));
+        headers.forEach(request::header);
+        HttpResponse<Stream<String>> response = HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofLines());
+        if (response.statusCode() != 200) {
+            throw new AssertionError("logs answered " + response.statusCode());
+        }
+        List<Event> events = new ArrayList<>();
+        String[] current = new String[3];
+        response.body().forEach(line -> {
+            if (line.isEmpty()) {
+                if (current[1] != null || current[2] != null) {
+                    events.add(new Event(current[0], current[1], current[2]));
+                }
+                current[0] = current[1] = current[2] = null;
+            } else if (line.startsWith("id:")) {
+                current[0] = line.substring(3).trim();
+            } else if (line.startsWith("event:")) {
+                current[1] = line.substring(6).trim();
+            } else if (line.startsWith("data:")) {
+                current[2] = (current[2] == null ? "" : current[2] + "\n") + line.substring(5).trim();
+            }
+        });
+        return events;
+    }
+
+    /** Live processes whose command line names the job (its target path holds the job id). */
+    static List<Long> processesOf(String jobId) throws IOException {
+        List<Long> pids = new ArrayList<>();
+        try (Stream<Path> entries = Files.list(Path.of("/proc"))) {
+            entries.filter(path -> path.getFileName().toString().chars().allMatch(Character::isDigit)).forEach(path -> {
+                try {
+                    String cmdline = new String(Files.readAllBytes(path.resolve("cmdline")));
+                    String stat = Files.readString(path.resolve("stat"));
+                    boolean zombie = stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
+                    if (cmdline.contains(jobId) && !zombie) {
+                        pids.add(Long.parseLong(path.getFileName().toString()));
+                    }
+                } catch (IOException | RuntimeException e) {
+                    // the process ended while we looked
+                }
+            });
+        }
+        return pids;
+    }
+
+    static Path userDir(String username) {
+        return Path.of("target/test-data/users", username).toAbsolutePath();
+    }
+}

@@ -1,0 +1,178 @@
+package dev.decode.runner.jobs;
+
+import static dev.decode.runner.support.Api.as;
+import static dev.decode.runner.support.Api.asAdmin;
+import static dev.decode.runner.support.Api.createUser;
+import static dev.decode.runner.support.Api.uniqueUsername;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+
+import java.nio.file.Files;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.Test;
+
+import dev.decode.runner.support.Api;
+import dev.decode.runner.warehouse.DatabaseLocks;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
+
+/** Stopping jobs: cancel, queue limits, fairness under load, user deletion and restart recovery. */
+@QuarkusTest
+class JobControlTest {
+
+    /** Minutes of single-threaded work; only a stop ends it in a test's time. */
+    static final String SLOW_MODEL = "{{ config(materialized='table') }}\n"
+            + "select count(*) as n from range(100000000) a, range(1000) b where (a.range * b.range) % 7 = 3\n";
+    private static final Duration GRACE = Duration.ofSeconds(10);
+
+    @Inject
+    JobSupervisor supervisor;
+
+    @Inject
+    MeterRegistry registry;
+
+    @Inject
+    Pool pool;
+
+    @Inject
+    DatabaseLocks locks;
+
+    @Test
+    void cancelStopsASlowModelWithinTheGraceAndLeavesNoProcess() throws Exception {
+        String token = createUser(uniqueUsername("canceller"));
+        String id = startSlowJob(token);
+        await().atMost(Duration.ofMinutes(2)).until(() -> "started".equals(
+                JobApi.job(token, id).getString("nodes.find { it.uniqueId == 'model.starter.slow' }.status")));
+        assertThat(JobApi.processesOf(id)).isNotEmpty();
+
+        Instant cancelled = Instant.now();
+        as(token).when().post("/api/v1/jobs/" + id + "/cancel").then().statusCode(202).body("id", equalTo(id));
+        JsonPath job = JobApi.awaitEnd(token, id, GRACE.plusSeconds(20));
+
+        assertThat(job.getString("status")).isEqualTo("cancelled");
+        assertThat(Duration.between(cancelled, Instant.parse(job.getString("finishedAt")))).as("ended by SIGINT, before SIGKILL").isLessThan(GRACE);
+        assertThat(JobApi.processesOf(id)).isEmpty();
+        as(token).when().post("/api/v1/jobs/" + id + "/cancel").then().statusCode(409).body("type", equalTo("/problems/job-finished"));
+    }
+
+    @Test
+    void aJobWaitingForItsDatabaseCancelsWithoutWaitingAndReleasesNothingItDidNotTake() throws Exception {
+        String username = uniqueUsername("waiter");
+        String token = createUser(username);
+        try (DatabaseLocks.Lease query = locks.read(username, Duration.ofSeconds(1)).orElseThrow()) {
+            String id = JobApi.submit(token, Map.of("command", "parse"));
+            await().atMost(Duration.ofSeconds(10)).until(() -> "running".equals(JobApi.job(token, id).getString("status")));
+
+            as(token).when().post("/api/v1/jobs/" + id + "/cancel").then().statusCode(202);
+
+            assertThat(JobApi.awaitEnd(token, id, Duration.ofSeconds(5)).getString("status")).isEqualTo("cancelled");
+            assertThat(locks.isWriteLocked(username)).isFalse();
+        }
+        assertThat(locks.write(username, Duration.ofSeconds(1))).hasValueSatisfying(DatabaseLocks.Lease::close);
+    }
+
+    @Test
+    void aFourthQueuedJobOfOneUserIsRefusedAndQueuedJobsCancelAtOnce() {
+        String token = createUser(uniqueUsername("queuer"));
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            ids.add(JobApi.submit(token, Map.of("command", "parse")));
+        }
+        as(token).contentType(ContentType.JSON).body(Map.of("command", "parse")).when().post("/api/v1/jobs")
+                .then().statusCode(429).body("type", equalTo("/problems/job-queue-full"));
+
+        JsonPath last = JobApi.job(token, ids.get(2));
+        assertThat(last.getString("status")).isEqualTo("queued");
+        assertThat(last.getInt("queuePosition")).isPositive();
+        as(token).when().post("/api/v1/jobs/" + ids.get(2) + "/cancel").then().statusCode(202).body("status", equalTo("cancelled"));
+        ids.forEach(id -> as(token).post("/api/v1/jobs/" + id + "/cancel"));
+        ids.forEach(id -> assertThat(JobApi.awaitEnd(token, id, Duration.ofMinutes(1)).getString("status")).isIn("cancelled", "succeeded"));
+    }
+
+    @Test
+    void sixUsersAtOnceNeverRunMoreThanThreeAndAllFinish() throws Exception {
+        List<String> tokens = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            tokens.add(createUser(uniqueUsername("crowd")));
+        }
+        AtomicInteger mostRunning = new AtomicInteger();
+        CompletableFuture<Void> watching = CompletableFuture.runAsync(() -> {
+            long until = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+            while (System.nanoTime() < until && !Thread.currentThread().isInterrupted()) {
+                mostRunning.accumulateAndGet((int) registry.get("runner.jobs.running").gauge().value(), Math::max);
+                Thread.onSpinWait();
+            }
+        });
+        List<CompletableFuture<String>> submissions = tokens.stream()
+                .map(token -> CompletableFuture.supplyAsync(() -> JobApi.submit(token, Map.of("command", "parse")))).toList();
+        List<String> ids = submissions.stream().map(CompletableFuture::join).toList();
+
+        for (int i = 0; i < 6; i++) {
+            assertThat(JobApi.awaitEnd(tokens.get(i), ids.get(i), Duration.ofMinutes(3)).getString("status")).isEqualTo("succeeded");
+        }
+        watching.cancel(true);
+        assertThat(mostRunning.get()).isBetween(1, 3);
+    }
+
+    @Test
+    void deletingAUserCancelsTheirJobsFirst() throws Exception {
+        String username = uniqueUsername("leaver");
+        String token = createUser(username);
+        String id = startSlowJob(token);
+        await().atMost(Duration.ofMinutes(2)).until(() -> !JobApi.processesOf(id).isEmpty());
+
+        asAdmin().when().delete("/api/v1/users/" + username).then().statusCode(204);
+
+        assertThat(JobApi.processesOf(id)).isEmpty();
+        assertThat(Files.exists(JobApi.userDir(username))).isFalse();
+        as(token).when().get("/api/v1/jobs/" + id).then().statusCode(401);
+    }
+
+    @Test
+    void restartRecoveryMarksLeftoverJobsInterruptedAndKillsTheirProcesses() throws Exception {
+        String username = uniqueUsername("survivor");
+        createUser(username);
+        String running = "recovery-" + Api.uniqueUsername("r");
+        String queued = "recovery-" + Api.uniqueUsername("q");
+        Process orphan = new ProcessBuilder("/usr/bin/setsid", "/bin/sh", "-c", "sleep 300", running).start();
+        await().atMost(Duration.ofSeconds(5)).until(() -> ProcessGroups.groupOf(orphan.pid()) == orphan.pid());
+        insert(running, username, "running", orphan.pid());
+        insert(queued, username, "queued", null);
+
+        assertThat(supervisor.recover().await().atMost(Duration.ofSeconds(30))).isGreaterThanOrEqualTo(2);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> !orphan.isAlive());
+        assertThat(ProcessGroups.members(orphan.pid())).isEmpty();
+        assertThat(status(running)).isEqualTo("interrupted");
+        assertThat(status(queued)).isEqualTo("interrupted");
+    }
+
+    static String startSlowJob(String token) {
+        JobApi.put(token, "models/slow.sql", SLOW_MODEL);
+        return JobApi.submit(token, Map.of("command", "run", "select", "slow"));
+    }
+
+    private void insert(String id, String username, String status, Long pgid) {
+        pool.preparedQuery("insert into jobs (id, username, command, args, status, created_at, pgid) values ($1, $2, 'build', '[\"build\"]', $3, now(), $4)")
+                .execute(Tuple.of(id, username, status, pgid)).await().atMost(Duration.ofSeconds(5));
+    }
+
+    private String status(String id) {
+        return pool.preparedQuery("select status from jobs where id = $1").execute(Tuple.of(id))
+                .await().atMost(Duration.ofSeconds(5)).iterator().next().getString("status");
+    }
+}

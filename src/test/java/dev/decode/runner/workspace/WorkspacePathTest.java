@@ -1,0 +1,55 @@
+package dev.decode.runner.workspace;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import dev.decode.runner.platform.errors.ProblemException;
+
+class WorkspacePathTest {
+
+    @ParameterizedTest
+    @ValueSource(strings = { "dbt_project.yml", "README.md", "models/a.sql", "models/staging/stg_orders.sql",
+            "seeds/statuses.csv", "tests/assert_x.sql", "macros/m.sql", "snapshots/s.sql", "analyses/a.sql",
+            "models/schema.yaml", "models/docs.md", "models/a/b/c/d/e/f/g.sql" })
+    void acceptsTheContractsPaths(String path) {
+        assertThat(WorkspacePath.of(path).value()).isEqualTo(path);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "", "..", "../x.sql", "models/../../x.sql", "models/../dbt_project.yml", "/etc/passwd",
+            "/models/a.sql", "models\\a.sql", "models/.hidden.sql", ".git/config", "models/.dir/a.sql", "models//a.sql",
+            "models/a.sql/", "models/./a.sql", "models/a.py", "models/a.SQL", "profiles.yml", "models/profiles.yml",
+            "models/PROFILES.YML", "packages.yml", "models/packages.yml", "dependencies.yml", "Models/a.sql", "MODELS/a.sql",
+            "models", "target/run/a.sql", "logs/dbt.log", "dbt_packages/x/a.sql", "profiles.YML", "models/%2e%2e/a.sql",
+            "models/a%00.sql", "models/a .sql", "models/a\u0000.sql", "models/a\n.sql", "models/ü.sql", "x.sql",
+            "models/a/b/c/d/e/f/g/h.sql", "README.MD", "DBT_PROJECT.yml", "models/~/a.sql", "models/a.sql.py" })
+    void refusesEverythingElseAsInvalidPath(String path) {
+        assertThatThrownBy(() -> WorkspacePath.of(path)).isInstanceOf(ProblemException.class)
+                .satisfies(e -> assertThat(((ProblemException) e).slug()).isEqualTo("invalid-path"));
+    }
+
+    @Test
+    void refusesPathsOverTwoHundredCharacters() {
+        String path = "models/" + "a".repeat(190) + ".sql";
+        assertThatThrownBy(() -> WorkspacePath.of(path)).isInstanceOf(ProblemException.class);
+    }
+
+    @Test
+    void refusesALinkOnTheWayEvenToAPlaceInsideTheWorkspace(@TempDir Path dir) throws Exception {
+        Path root = Files.createDirectories(dir.resolve("workspace"));
+        Files.createDirectories(root.resolve("seeds"));
+        Files.createSymbolicLink(root.resolve("models"), dir);
+
+        assertThatThrownBy(() -> Workspaces.resolve(root, WorkspacePath.of("models/a.sql"))).isInstanceOf(ProblemException.class)
+                .hasMessageContaining("link");
+        assertThat(Workspaces.resolve(root, WorkspacePath.of("seeds/a.csv"))).isEqualTo(root.resolve("seeds/a.csv"));
+    }
+}
