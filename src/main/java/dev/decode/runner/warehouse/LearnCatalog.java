@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -26,6 +27,7 @@ public class LearnCatalog {
 
     private static final Logger LOG = Logger.getLogger(LearnCatalog.class);
     private static final int CUSTOMERS = 5_000;
+    private static final java.util.Set<java.nio.file.attribute.PosixFilePermission> READ_ONLY = PosixFilePermissions.fromString("r--r--r--");
 
     private final WarehouseFiles files;
     private final WarehouseConfig config;
@@ -44,10 +46,11 @@ public class LearnCatalog {
     /** Blocking. */
     public void ensureCreated() {
         Path target = files.learnCatalog();
-        if (Files.exists(target)) {
-            return;
-        }
         try {
+            if (Files.exists(target)) {
+                Files.setPosixFilePermissions(target, READ_ONLY);
+                return;
+            }
             Files.createDirectories(target.getParent());
             Path temporary = target.resolveSibling("learn.duckdb.creating-" + ProcessHandle.current().pid());
             Files.deleteIfExists(temporary);
@@ -58,6 +61,8 @@ public class LearnCatalog {
                     statement.execute(sql);
                 }
             }
+            // Read-only on disk too: a dbt model could otherwise detach learn and attach the file again writable.
+            Files.setPosixFilePermissions(temporary, READ_ONLY);
             Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE);
             LOG.infof("Created the learn catalog orders=%d ms=%d", config.learnOrders(), (System.nanoTime() - start) / 1_000_000);
         } catch (SQLException e) {

@@ -62,6 +62,12 @@ class WarehouseApiTest {
     }
 
     @Test
+    void theLearnCatalogIsReadOnlyOnDiskToo() throws Exception {
+        assertThat(java.nio.file.Files.getPosixFilePermissions(java.nio.file.Path.of("target/test-data/learn.duckdb")))
+                .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("r--r--r--"));
+    }
+
+    @Test
     void valuesKeepTheirTypesInJson() {
         query("select 12345678901234567890.123456789::decimal(38,9) as d, 170141183460469231731687303715884105727::hugeint as h,"
                 + " date '2024-02-29' as day, timestamp '2024-02-29 13:14:15.123' as ts, [1, 2, 3] as l,"
