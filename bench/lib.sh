@@ -47,7 +47,7 @@ stop_service() {
   SERVICE_PID=""
 }
 
-# create_learner NAME: prints the new learner's token.
+# create_learner NAME: prints the new learner's token (the name must be new: the database outlives benchmark runs).
 create_learner() {
   curl -fs -X POST "$BASE/api/v1/users" -H 'Authorization: Bearer bench-admin' -H 'Content-Type: application/json' \
     -d "{\"username\":\"$1\"}" | sed 's/.*"token":"\([^"]*\)".*/\1/'

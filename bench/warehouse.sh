@@ -24,14 +24,15 @@ to_ms() { python3 -c "import re,sys; v,u=re.match(r'([0-9.]+)(us|ms|s)','$1').gr
 declare -A R
 for mode in pooled per_query; do
   if [ "$mode" = pooled ]; then start_service "$mode"; else start_service "$mode" RUNNER_WAREHOUSE_POOLING=false; fi
-  export BENCH_TOKEN; BENCH_TOKEN=$(create_learner "bench_$mode")
+  learner="bench_${mode}_$(date +%s)"
+  export BENCH_TOKEN; BENCH_TOKEN=$(create_learner "$learner")
   for query in point aggregate; do
     sql=$POINT; [ "$query" = aggregate ] && sql=$AGGREGATE
     BENCH_SQL="$sql" wrk -t1 -c4 -d3s -s "$BENCH_ROOT/bench/query.lua" "$BASE/api/v1/queries" >/dev/null   # warm-up
     for c in 1 16 64; do R[$mode,$query,$c]=$(drive "$mode" "$sql" "$c"); done
   done
   if [ "$mode" = pooled ]; then
-    learner_db="$BENCH_TMP/$mode/data/users/bench_$mode/warehouse.duckdb"; learn_db="$BENCH_TMP/$mode/data/learn.duckdb"
+    learner_db="$BENCH_TMP/$mode/data/users/$learner/warehouse.duckdb"; learn_db="$BENCH_TMP/$mode/data/learn.duckdb"
   fi
   stop_service
 done

@@ -2,10 +2,16 @@ package dev.decode.runner.warehouse;
 
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.StreamSupport;
 
 import jakarta.enterprise.context.ApplicationScoped;
+
+import org.jboss.logging.Logger;
 
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
@@ -17,7 +23,12 @@ import io.vertx.mutiny.sqlclient.Tuple;
 @ApplicationScoped
 class QueryHistoryStore {
 
+    private static final Logger LOG = Logger.getLogger(QueryHistoryStore.class);
+    private static final int MAX_BATCH = 500;
+
     private final Pool pool;
+    private final Queue<Tuple> pending = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean writing = new AtomicBoolean();
 
     QueryHistoryStore(Pool pool) {
         this.pool = pool;
@@ -27,12 +38,39 @@ class QueryHistoryStore {
     public record Entry(String id, String sql, String status, Integer rowCount, Long elapsedMs, Instant createdAt, String error) {
     }
 
-    Uni<Void> insert(String username, Entry entry) {
-        return pool.preparedQuery("insert into query_history (id, username, sql, status, row_count, elapsed_ms, error, created_at)"
-                + " values ($1, $2, $3, $4, $5, $6, $7, $8)")
-                .execute(Tuple.from(java.util.Arrays.asList(entry.id(), username, entry.sql(), entry.status(), entry.rowCount(),
-                        entry.elapsedMs(), entry.error(), entry.createdAt().atOffset(ZoneOffset.UTC))))
-                .replaceWithVoid();
+    /**
+     * Queues the entry and returns at once. Entries that arrive while a write is in flight go together in the next
+     * one, so under load PostgreSQL sees one pipelined batch instead of one round trip per query.
+     */
+    void record(String username, Entry entry) {
+        pending.add(Tuple.from(java.util.Arrays.asList(entry.id(), username, entry.sql(), entry.status(), entry.rowCount(),
+                entry.elapsedMs(), entry.error(), entry.createdAt().atOffset(ZoneOffset.UTC))));
+        if (writing.compareAndSet(false, true)) {
+            writePending();
+        }
+    }
+
+    private void writePending() {
+        List<Tuple> batch = new ArrayList<>();
+        for (Tuple next = pending.poll(); next != null && batch.size() < MAX_BATCH; next = pending.poll()) {
+            batch.add(next);
+        }
+        if (batch.isEmpty()) {
+            writing.set(false);
+            if (!pending.isEmpty() && writing.compareAndSet(false, true)) {
+                writePending();
+            }
+            return;
+        }
+        // One failing row would fail the whole pipelined batch, so a row of a user deleted meanwhile is skipped instead.
+        pool.preparedQuery("insert into query_history (id, username, sql, status, row_count, elapsed_ms, error, created_at)"
+                + " select $1::text, $2::text, $3::text, $4::text, $5::integer, $6::bigint, $7::text, $8::timestamptz"
+                + " where exists (select 1 from users where username = $2::text) on conflict do nothing")
+                .executeBatch(batch)
+                .subscribe().with(ignored -> writePending(), failure -> {
+                    LOG.warnf("Query history not recorded entries=%d reason=%s", batch.size(), failure.getMessage());
+                    writePending();
+                });
     }
 
     Uni<List<Entry>> newest(String username, int limit) {

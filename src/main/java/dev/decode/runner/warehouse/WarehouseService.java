@@ -12,7 +12,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import org.eclipse.microprofile.faulttolerance.Bulkhead;
 import org.eclipse.microprofile.faulttolerance.Timeout;
-import org.jboss.logging.Logger;
 
 import dev.decode.runner.platform.BlockingWork;
 import dev.decode.runner.platform.PlatformConfig;
@@ -23,7 +22,6 @@ import io.smallrye.mutiny.Uni;
 @ApplicationScoped
 public class WarehouseService {
 
-    private static final Logger LOG = Logger.getLogger(WarehouseService.class);
     private static final int MAX_SQL_LENGTH = 100_000;
     private static final int MAX_HISTORY = 200;
 
@@ -109,7 +107,6 @@ public class WarehouseService {
         }
         QueryHistoryStore.Entry entry = new QueryHistoryStore.Entry(UUID.randomUUID().toString(), sql, status,
                 result == null ? null : result.rowCount(), result == null ? null : result.elapsedMs(), createdAt, error);
-        history.insert(username, entry).subscribe().with(ignored -> { },
-                e -> LOG.warnf("Query history not recorded username=%s reason=%s", username, e.getMessage()));
+        history.record(username, entry);
     }
 }
