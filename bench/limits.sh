@@ -27,6 +27,9 @@ SERVICE_PID=
 trap 'stop_service; rm -rf "$WORK"' EXIT
 
 command -v wrk >/dev/null || { echo "wrk is required (apt-get install wrk)" >&2; exit 1; }
+# Readiness also checks the dbt executable; the pinned one is what the service runs with.
+source scripts/lib.sh
+ensure_dbt
 if [[ ${BUILD:-0} == 1 || ! -f target/quarkus-app/quarkus-run.jar ]]; then
   ./mvnw -B -ntp -q package -DskipTests
 fi
