@@ -8,6 +8,9 @@ cd "$(dirname "$0")/.."
 RUNS=${RUNS:-10}
 TIMEOUT_SECONDS=${TIMEOUT_SECONDS:-2}
 [ -f target/quarkus-app/quarkus-run.jar ] || ./mvnw -B -ntp -q package -DskipTests
+# Readiness also checks the dbt executable; the pinned one is what the service runs with.
+source scripts/lib.sh
+ensure_dbt
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 UPSTREAM_PORT=$(free_port)

@@ -48,7 +48,7 @@ public class QueriesResource {
         }
         return warehouse.run(principal.username(), request.sql(), request.maxRows())
                 .onFailure(BulkheadException.class).transform(e -> new WarehouseBusyException(Duration.ofSeconds(1)))
-                .onFailure(TimeoutException.class).transform(e -> WarehouseProblems.timeout(Duration.ofSeconds(40)));
+                .onFailure(TimeoutException.class).transform(e -> WarehouseProblems.timeout(Duration.ofSeconds(WarehouseService.BACKSTOP_SECONDS)));
     }
 
     @GET
