@@ -7,9 +7,8 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -28,11 +27,16 @@ public class QueryRunner {
 
     private static final Logger LOG = Logger.getLogger(QueryRunner.class);
 
-    private final ScheduledExecutorService interrupter = Executors.newSingleThreadScheduledExecutor(runnable -> {
+    private final ScheduledThreadPoolExecutor interrupter = new ScheduledThreadPoolExecutor(1, runnable -> {
         Thread thread = new Thread(runnable, "warehouse-query-interrupter");
         thread.setDaemon(true);
         return thread;
     });
+
+    QueryRunner() {
+        // Nearly every deadline is cancelled; without this each would stay queued for the whole time limit.
+        interrupter.setRemoveOnCancelPolicy(true);
+    }
 
     public QueryResult run(PooledConnection pooled, String sql, int maxRows, Duration timeout) throws SQLException {
         long started = System.nanoTime();

@@ -32,6 +32,8 @@ public final class SqlGuard {
     private static final List<String> FORBIDDEN_CALL_PREFIXES = List.of("READ_", "PARQUET_", "ICEBERG_");
     /** System views and functions that describe the server (file paths, settings, extensions), not the data. */
     private static final List<String> FORBIDDEN_PREFIXES = List.of("DUCKDB_", "PRAGMA_");
+    /** Words after which a string literal would be read as a file name. */
+    private static final Set<String> RELATION_WORDS = Set.of("FROM", "JOIN", "TABLE", "INTO", "DESCRIBE", "SUMMARIZE");
 
     private SqlGuard() {
     }
@@ -81,8 +83,8 @@ public final class SqlGuard {
             throw WarehouseProblems.notAllowed(word + " is not allowed here: it reaches outside your database or changes settings.");
         }
         boolean call = next != null && next.text().equals("(");
-        boolean forbiddenCall = call && (FORBIDDEN_FUNCTIONS.contains(word) || FORBIDDEN_CALL_PREFIXES.stream().anyMatch(word::startsWith));
-        if (forbiddenCall || FORBIDDEN_PREFIXES.stream().anyMatch(word::startsWith)) {
+        boolean forbiddenCall = call && (FORBIDDEN_FUNCTIONS.contains(word) || startsWithAny(word, FORBIDDEN_CALL_PREFIXES));
+        if (forbiddenCall || startsWithAny(word, FORBIDDEN_PREFIXES)) {
             throw WarehouseProblems.notAllowed(word.toLowerCase(Locale.ROOT) + " is not allowed: it reads files or describes the server.");
         }
     }
@@ -95,7 +97,17 @@ public final class SqlGuard {
     }
 
     private static boolean isRelationPosition(SqlTokens.Token previous) {
-        return previous.isWord() && Set.of("FROM", "JOIN", "TABLE", "INTO", "DESCRIBE", "SUMMARIZE").contains(previous.upper());
+        return previous.isWord() && RELATION_WORDS.contains(previous.upper());
+    }
+
+    // A loop rather than a stream: this runs for every word of every query.
+    private static boolean startsWithAny(String word, List<String> prefixes) {
+        for (String prefix : prefixes) {
+            if (word.startsWith(prefix)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static List<List<SqlTokens.Token>> splitStatements(List<SqlTokens.Token> tokens) {

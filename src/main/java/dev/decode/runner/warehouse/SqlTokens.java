@@ -12,17 +12,18 @@ final class SqlTokens {
 
     enum Kind { WORD, IDENTIFIER, STRING, NUMBER, SYMBOL }
 
-    record Token(Kind kind, String text) {
+    /** {@code upper} is a word's text in upper case, taken once because every rule compares it. */
+    record Token(Kind kind, String text, String upper) {
+        Token(Kind kind, String text) {
+            this(kind, text, kind == Kind.WORD ? text.toUpperCase(Locale.ROOT) : text);
+        }
+
         boolean isWord() {
             return kind == Kind.WORD;
         }
 
         boolean isString() {
             return kind == Kind.STRING;
-        }
-
-        String upper() {
-            return text.toUpperCase(Locale.ROOT);
         }
     }
 

@@ -15,6 +15,8 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -28,7 +30,8 @@ import io.micrometer.core.instrument.Timer;
 /**
  * At most {@code poolSize} open DuckDB connections across all users, reused across requests. An idle connection
  * serves its own user again; when all are open, the least recently used idle one of another user is closed to make
- * room; when all are in use, a borrower waits up to the borrow limit. All methods block: call them on workers.
+ * room; when all are in use, borrowers wait in arrival order up to the borrow limit, and each returned connection
+ * wakes exactly one of them. All methods block: call them on workers.
  */
 @ApplicationScoped
 public class WarehousePool implements DatabaseLocks.ConnectionEviction {
@@ -41,15 +44,17 @@ public class WarehousePool implements DatabaseLocks.ConnectionEviction {
     private final Timer borrowWait;
     private final Map<String, Object> openMonitors = new ConcurrentHashMap<>();
     private final Map<String, Deque<PooledConnection>> idle = new HashMap<>();
+    /** One permit per connection that may be in use; fair, so that borrowers are served in arrival order. */
+    private final Semaphore slots;
     private int open;
     private int inUse;
-    private int waiting;
     private boolean closed;
 
     WarehousePool(DuckDbConnector connector, WarehouseConfig config, Clock clock, MeterRegistry registry) {
         this.connector = connector;
         this.config = config;
         this.clock = clock;
+        this.slots = new Semaphore(config.poolSize(), true);
         this.borrowWait = Timer.builder("warehouse.pool.borrow.wait").description("Time spent waiting for a DuckDB connection")
                 .publishPercentileHistogram().register(registry);
         Gauge.builder("warehouse.pool.connections", this, pool -> pool.stats().open()).tag("state", "open").register(registry);
@@ -62,7 +67,7 @@ public class WarehousePool implements DatabaseLocks.ConnectionEviction {
     }
 
     public synchronized Stats stats() {
-        return new Stats(open, open - inUse, inUse, waiting);
+        return new Stats(open, open - inUse, inUse, slots.getQueueLength());
     }
 
     /** A connection of {@code username}'s database; closing it returns it to the pool. */
@@ -71,6 +76,9 @@ public class WarehousePool implements DatabaseLocks.ConnectionEviction {
         try {
             if (!config.pooling()) {
                 return unpooled(username);
+            }
+            if (!slots.tryAcquire(config.borrowWait().toNanos(), TimeUnit.NANOSECONDS)) {
+                throw new WarehouseBusyException(config.borrowWait());
             }
             PooledConnection reused = reserve(username);
             if (reused != null) {
@@ -91,57 +99,47 @@ public class WarehousePool implements DatabaseLocks.ConnectionEviction {
         }
     }
 
-    /** Takes an idle connection of the user, or a slot to open one (returns null then). */
-    private synchronized PooledConnection reserve(String username) throws InterruptedException, WarehouseBusyException {
-        long deadline = System.nanoTime() + config.borrowWait().toNanos();
-        while (true) {
-            if (closed) {
-                throw new WarehouseBusyException(config.borrowWait());
-            }
-            Deque<PooledConnection> own = idle.get(username);
-            if (own != null && !own.isEmpty()) {
-                PooledConnection connection = own.pollFirst();
-                inUse++;
-                return connection;
-            }
-            if (open < config.poolSize()) {
-                open++;
-                inUse++;
-                return null;
-            }
-            PooledConnection victim = leastRecentlyUsedIdle();
-            if (victim != null) {
-                removeIdle(victim);
-                victim.closeQuietly();
-                inUse++;
-                return null;
-            }
-            long remaining = deadline - System.nanoTime();
-            if (remaining <= 0) {
-                throw new WarehouseBusyException(config.borrowWait());
-            }
-            waiting++;
-            try {
-                wait(Math.max(1, remaining / 1_000_000));
-            } finally {
-                waiting--;
-            }
+    /**
+     * With a slot held: an idle connection of the user, or room to open one (returns null then), closing the least
+     * recently used idle connection of another user when all are open.
+     */
+    private synchronized PooledConnection reserve(String username) throws WarehouseBusyException {
+        if (closed) {
+            slots.release();
+            throw new WarehouseBusyException(config.borrowWait());
         }
+        Deque<PooledConnection> own = idle.get(username);
+        if (own != null && !own.isEmpty()) {
+            inUse++;
+            return own.pollFirst();
+        }
+        if (open == config.poolSize()) {
+            // A slot is held, so fewer than poolSize connections are in use: one of the open ones is idle.
+            PooledConnection victim = leastRecentlyUsedIdle();
+            removeIdle(victim);
+            victim.closeQuietly();
+            open--;
+        }
+        open++;
+        inUse++;
+        return null;
     }
 
     /** Called by {@link PooledConnection#close()}. A broken connection is closed instead of kept. */
-    synchronized void released(PooledConnection connection, boolean broken) {
-        inUse--;
-        if (connection == null || broken || closed) {
-            open--;
-            if (connection != null) {
-                connection.closeQuietly();
+    void released(PooledConnection connection, boolean broken) {
+        synchronized (this) {
+            inUse--;
+            if (connection == null || broken || closed) {
+                open--;
+                if (connection != null) {
+                    connection.closeQuietly();
+                }
+            } else {
+                connection.touch(clock.instant());
+                idle.computeIfAbsent(connection.username(), ignored -> new ArrayDeque<>()).addFirst(connection);
             }
-        } else {
-            connection.touch(clock.instant());
-            idle.computeIfAbsent(connection.username(), ignored -> new ArrayDeque<>()).addFirst(connection);
         }
-        notifyAll();
+        slots.release();
     }
 
     @Override
@@ -151,7 +149,6 @@ public class WarehousePool implements DatabaseLocks.ConnectionEviction {
             Deque<PooledConnection> own = idle.remove(username);
             closing = own == null ? List.of() : new ArrayList<>(own);
             open -= closing.size();
-            notifyAll();
         }
         closing.forEach(PooledConnection::closeQuietly);
     }
@@ -169,7 +166,6 @@ public class WarehousePool implements DatabaseLocks.ConnectionEviction {
                 }
             }
             open -= closing.size();
-            notifyAll();
         }
         closing.forEach(PooledConnection::closeQuietly);
         return closing.size();
@@ -183,7 +179,6 @@ public class WarehousePool implements DatabaseLocks.ConnectionEviction {
             idle.values().forEach(closing::addAll);
             idle.clear();
             open -= closing.size();
-            notifyAll();
         }
         closing.forEach(PooledConnection::closeQuietly);
         LOG.debugf("Warehouse pool closed connections=%d", closing.size());
@@ -204,14 +199,10 @@ public class WarehousePool implements DatabaseLocks.ConnectionEviction {
         synchronized (openMonitors.computeIfAbsent(username, ignored -> new Object())) {
             connection = connector.open(username);
         }
-        synchronized (this) {
-            open++;
-            inUse++;
-        }
         return new PooledConnection(this, username, connection) {
             @Override
             public void close() {
-                released(this, true);
+                closeQuietly();
             }
         };
     }
