@@ -23,14 +23,14 @@ public class InProcessQuery {
             s.execute("attach '" + learn + "' as learn (read_only)");
             s.execute("set threads = 1");
             s.execute("set memory_limit = '128MB'");
-            List<long[]> latencies = new ArrayList<>();
+            // Grown as needed, so that the limit also runs within the production image's small heap.
+            long[][] latencies = new long[threads][];
             List<Thread> workers = new ArrayList<>();
             AtomicBoolean stop = new AtomicBoolean();
             int[] counts = new int[threads];
             for (int t = 0; t < threads; t++) {
-                long[] mine = new long[10_000_000];
-                latencies.add(mine);
                 int index = t;
+                latencies[index] = new long[1 << 14];
                 Connection connection = ((org.duckdb.DuckDBConnection) setup).duplicate();
                 Thread worker = new Thread(() -> {
                     try (Statement statement = connection.createStatement()) {
@@ -44,7 +44,10 @@ public class InProcessQuery {
                                     }
                                 }
                             }
-                            mine[counts[index]++] = System.nanoTime() - start;
+                            if (counts[index] == latencies[index].length) {
+                                latencies[index] = Arrays.copyOf(latencies[index], counts[index] * 2);
+                            }
+                            latencies[index][counts[index]++] = System.nanoTime() - start;
                         }
                     } catch (Exception e) {
                         throw new RuntimeException(e);
@@ -62,7 +65,7 @@ public class InProcessQuery {
             long[] all = new long[total];
             int at = 0;
             for (int t = 0; t < threads; t++) {
-                System.arraycopy(latencies.get(t), 0, all, at, counts[t]);
+                System.arraycopy(latencies[t], 0, all, at, counts[t]);
                 at += counts[t];
             }
             Arrays.sort(all);

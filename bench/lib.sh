@@ -53,5 +53,14 @@ create_learner() {
     -d "{\"username\":\"$1\"}" | sed 's/.*"token":"\([^"]*\)".*/\1/'
 }
 
+# The JVM flags of src/main/docker/Dockerfile.jvm (system properties left out), with its MaxRAMPercentage applied to
+# Render's 512 MB instead of this machine's RAM: the heap and GC the service runs with when deployed.
+image_java_opts() {
+  local opts percent
+  opts=$(sed -n 's/.*JAVA_OPTS="\([^"]*\)".*/\1/p' "$BENCH_ROOT/src/main/docker/Dockerfile.jvm" | tr ' ' '\n' | grep '^-X' | tr '\n' ' ')
+  percent=$(grep -o 'MaxRAMPercentage=[0-9]*' <<<"$opts" | cut -d= -f2)
+  sed "s/-XX:MaxRAMPercentage=[0-9]*/-Xmx$((512 * ${percent:-25} / 100))m/; s/ *$//" <<<"$opts"
+}
+
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 hwm_kb() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }

@@ -2,8 +2,11 @@
 # Warehouse throughput and latency: the pooled service, the same service opening a connection per query (the old
 # design), and the same statement through DuckDB JDBC in-process (the limit), at 1, 16 and 64 connections.
 # Usage: bench/warehouse.sh [seconds per run]   (default 10)
+# The service and the in-process limit run with the production image's JVM flags (see image_java_opts in lib.sh);
+# BENCH_JAVA_OPTS overrides them, BENCH_JAVA_OPTS= runs with the JVM's defaults.
 source "$(dirname "$0")/lib.sh"
 seconds=${1:-10}
+export BENCH_JAVA_OPTS=${BENCH_JAVA_OPTS-$(image_java_opts)}
 POINT="select order_id, customer_id, status, amount from learn.orders where order_id = 4242"
 AGGREGATE="select status, count(*) as orders, sum(amount) as revenue from learn.orders group by status order by status"
 build_service
@@ -40,7 +43,7 @@ cp "$learner_db" "$BENCH_TMP/inprocess.duckdb"
 for query in point aggregate; do
   sql=$POINT; [ "$query" = aggregate ] && sql=$AGGREGATE
   for c in 1 16 64; do
-    R[in_process,$query,$c]="$(java -cp "$duckdb_jar" "$BENCH_ROOT/bench/InProcessQuery.java" "$BENCH_TMP/inprocess.duckdb" "$learn_db" "$c" "$seconds" "$sql") 0"
+    R[in_process,$query,$c]="$(java $BENCH_JAVA_OPTS -cp "$duckdb_jar" "$BENCH_ROOT/bench/InProcessQuery.java" "$BENCH_TMP/inprocess.duckdb" "$learn_db" "$c" "$seconds" "$sql") 0"
   done
 done
 
@@ -62,3 +65,4 @@ for c in 1 16 64; do
        "  pooled/in_process = $(ratio "$(cut -d' ' -f1 <<<"${R[pooled,aggregate,$c]}")" "$(cut -d' ' -f1 <<<"${R[in_process,aggregate,$c]}")")x"
 done
 echo "targets: point pooled/per_query >= 5x; pooled/in_process >= 0.5x at 16; point p99 at 16 < 20 ms. cores: $(nproc)"
+echo "JVM flags: ${BENCH_JAVA_OPTS:-(defaults)}; load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
