@@ -47,8 +47,18 @@ public class QueriesResource {
             return Uni.createFrom().failure(ProblemException.invalidRequest("Send a JSON object with the field 'sql'."));
         }
         return warehouse.run(principal.username(), request.sql(), request.maxRows())
-                .onFailure(BulkheadException.class).transform(e -> new WarehouseBusyException(Duration.ofSeconds(1)))
-                .onFailure(TimeoutException.class).transform(e -> WarehouseProblems.timeout(Duration.ofSeconds(WarehouseService.BACKSTOP_SECONDS)));
+                .onFailure().transform(QueriesResource::fromFaultTolerance);
+    }
+
+    /** The service's guards answer with the contract's problems; every other failure passes through. */
+    private static Throwable fromFaultTolerance(Throwable failure) {
+        if (failure instanceof BulkheadException) {
+            return new WarehouseBusyException(Duration.ofSeconds(1));
+        }
+        if (failure instanceof TimeoutException) {
+            return WarehouseProblems.timeout(Duration.ofSeconds(WarehouseService.BACKSTOP_SECONDS));
+        }
+        return failure;
     }
 
     @GET

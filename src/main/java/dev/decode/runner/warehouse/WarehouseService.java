@@ -65,11 +65,11 @@ public class WarehouseService {
             return Uni.createFrom().failure(ProblemException.invalidRequest("The field 'maxRows' must be between 1 and " + config.maxRowsLimit() + "."));
         }
         Instant createdAt = clock.instant();
-        return Uni.createFrom().item(() -> {
+        // Few operators: with context propagation on, every Mutiny operator captures the request's contexts.
+        return BlockingWork.supply(() -> {
             SqlGuard.check(sql);
-            return sql;
-        }).chain(checked -> BlockingWork.supply(() -> execute(username, checked, rowLimit)))
-                .onItemOrFailure().invoke((result, failure) -> record(username, sql, createdAt, result, failure));
+            return execute(username, sql, rowLimit);
+        }).onItemOrFailure().invoke((result, failure) -> record(username, sql, createdAt, result, failure));
     }
 
     public Uni<List<QueryHistoryStore.Entry>> history(String username, Integer limit) {
