@@ -42,6 +42,10 @@ public interface JobsConfig {
     @WithDefault("1m")
     String sweepEvery();
 
+    /** A quiet log stream gets a comment line this often, so that proxies keep it open. */
+    @WithDefault("15s")
+    Duration logHeartbeat();
+
     Process process();
 
     /** Resource limits of each dbt process, applied with prlimit. */

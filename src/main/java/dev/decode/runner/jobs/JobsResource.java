@@ -38,10 +38,12 @@ public class JobsResource {
 
     private final JobSupervisor supervisor;
     private final CurrentPrincipal principal;
+    private final JobsConfig config;
 
-    JobsResource(JobSupervisor supervisor, CurrentPrincipal principal) {
+    JobsResource(JobSupervisor supervisor, CurrentPrincipal principal, JobsConfig config) {
         this.supervisor = supervisor;
         this.principal = principal;
+        this.config = config;
     }
 
     @RegisterForReflection
@@ -86,7 +88,8 @@ public class JobsResource {
     public Multi<OutboundSseEvent> logs(@RestPath String id, @RestQuery Long after,
             @HeaderParam("Last-Event-ID") String lastEventId, @Context Sse sse) {
         long from = resumeAfter(lastEventId, after);
-        return supervisor.logs(principal.username(), id, from).map(item -> JobEvents.toSse(item, sse));
+        return JobEvents.withHeartbeats(supervisor.logs(principal.username(), id, from).map(item -> JobEvents.toSse(item, sse)),
+                config.logHeartbeat(), sse);
     }
 
     @GET

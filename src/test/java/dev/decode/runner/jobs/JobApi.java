@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -51,16 +52,9 @@ final class JobApi {
 
     /** Reads the stream until it closes (after the end event). */
     static List<Event> sse(String token, String id, String query, Map<String, String> headers) throws IOException, InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://localhost:" + RestAssured.port + "/api/v1/jobs/" + id + "/logs" + query))
-                .header("Authorization", "Bearer " + token).header("Accept", "text/event-stream").timeout(Duration.ofMinutes(3));
-        headers.forEach(request::header);
-        HttpResponse<Stream<String>> response = HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofLines());
-        if (response.statusCode() != 200) {
-            throw new AssertionError("logs answered " + response.statusCode());
-        }
         List<Event> events = new ArrayList<>();
         String[] current = new String[3];
-        response.body().forEach(line -> {
+        lines(token, id, query, headers).forEach(line -> {
             if (line.isEmpty()) {
                 if (current[1] != null || current[2] != null) {
                     events.add(new Event(current[0], current[1], current[2]));
@@ -75,6 +69,23 @@ final class JobApi {
             }
         });
         return events;
+    }
+
+    /** The stream's raw lines as they arrive, comments included. */
+    static Iterator<String> sseLines(String token, String id) throws IOException, InterruptedException {
+        return lines(token, id, "", Map.of()).iterator();
+    }
+
+    private static Stream<String> lines(String token, String id, String query, Map<String, String> headers)
+            throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://localhost:" + RestAssured.port + "/api/v1/jobs/" + id + "/logs" + query))
+                .header("Authorization", "Bearer " + token).header("Accept", "text/event-stream").timeout(Duration.ofMinutes(3));
+        headers.forEach(request::header);
+        HttpResponse<Stream<String>> response = HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofLines());
+        if (response.statusCode() != 200) {
+            throw new AssertionError("logs answered " + response.statusCode());
+        }
+        return response.body();
     }
 
     /** Live processes whose command line names the job (its target path holds the job id). */

@@ -12,9 +12,11 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import jakarta.inject.Inject;
@@ -67,6 +69,37 @@ class JobControlTest {
         assertThat(Duration.between(cancelled, Instant.parse(job.getString("finishedAt")))).as("ended by SIGINT, before SIGKILL").isLessThan(GRACE);
         assertThat(JobApi.processesOf(id)).isEmpty();
         as(token).when().post("/api/v1/jobs/" + id + "/cancel").then().statusCode(409).body("type", equalTo("/problems/job-finished"));
+    }
+
+    @Test
+    void aQuietLogStreamGetsHeartbeatsAndStillEndsWithItsJob() throws Exception {
+        String token = createUser(uniqueUsername("quiet"));
+        String id = startSlowJob(token);
+        await().atMost(Duration.ofMinutes(2)).until(() -> "started".equals(
+                JobApi.job(token, id).getString("nodes.find { it.uniqueId == 'model.starter.slow' }.status")));
+        Iterator<String> lines = JobApi.sseLines(token, id);
+        try {
+            // The replay comes first; then the slow model prints nothing, and only heartbeats (1 s in tests) arrive.
+            String heartbeat = CompletableFuture.supplyAsync(() -> {
+                while (lines.hasNext()) {
+                    String line = lines.next();
+                    if (line.startsWith(":")) {
+                        return line;
+                    }
+                }
+                return "the stream ended";
+            }).get(30, TimeUnit.SECONDS);
+            assertThat(heartbeat).isEqualTo(":keep-alive");
+        } finally {
+            as(token).when().post("/api/v1/jobs/" + id + "/cancel").then().statusCode(202);
+        }
+        List<String> rest = CompletableFuture.supplyAsync(() -> {
+            List<String> remaining = new ArrayList<>();
+            lines.forEachRemaining(remaining::add);
+            return remaining;
+        }).get(60, TimeUnit.SECONDS);
+        assertThat(rest).as("the stream closes after its end event").contains("event:end");
+        assertThat(rest.get(rest.lastIndexOf("event:end") + 1)).contains("\"status\":\"cancelled\"");
     }
 
     @Test
