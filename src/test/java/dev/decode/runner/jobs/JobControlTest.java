@@ -3,6 +3,7 @@ package dev.decode.runner.jobs;
 import static dev.decode.runner.support.Api.as;
 import static dev.decode.runner.support.Api.asAdmin;
 import static dev.decode.runner.support.Api.createUser;
+import static dev.decode.runner.support.Api.startSlowJob;
 import static dev.decode.runner.support.Api.uniqueUsername;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -36,9 +37,6 @@ import io.vertx.mutiny.sqlclient.Tuple;
 @QuarkusTest
 class JobControlTest {
 
-    /** Minutes of single-threaded work; only a stop ends it in a test's time. */
-    static final String SLOW_MODEL = "{{ config(materialized='table') }}\n"
-            + "select count(*) as n from range(100000000) a, range(1000) b where (a.range * b.range) % 7 = 3\n";
     private static final Duration GRACE = Duration.ofSeconds(10);
 
     @Inject
@@ -194,10 +192,6 @@ class JobControlTest {
         assertThat(status(queued)).isEqualTo("interrupted");
     }
 
-    static String startSlowJob(String token) {
-        JobApi.put(token, "models/slow.sql", SLOW_MODEL);
-        return JobApi.submit(token, Map.of("command", "run", "select", "slow"));
-    }
 
     private void insert(String id, String username, String status, Long pgid) {
         pool.preparedQuery("insert into jobs (id, username, command, args, status, created_at, pgid) values ($1, $2, 'build', '[\"build\"]', $3, now(), $4)")

@@ -1,6 +1,7 @@
 package dev.decode.runner.jobs;
 
 import static dev.decode.runner.support.Api.createUser;
+import static dev.decode.runner.support.Api.startSlowJob;
 import static dev.decode.runner.support.Api.uniqueUsername;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -29,7 +30,7 @@ class JobTimeoutTest {
     @Test
     void aJobOverTheMaximumRunTimeEndsTimedOutWithNoProcessLeft() throws Exception {
         String token = createUser(uniqueUsername("slowpoke"));
-        String id = JobControlTest.startSlowJob(token);
+        String id = startSlowJob(token);
         JsonPath job = JobApi.awaitEnd(token, id, Duration.ofMinutes(1));
 
         assertThat(job.getString("status")).isEqualTo("timed_out");

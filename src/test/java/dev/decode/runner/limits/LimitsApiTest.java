@@ -2,6 +2,7 @@ package dev.decode.runner.limits;
 
 import static dev.decode.runner.support.Api.as;
 import static dev.decode.runner.support.Api.createUser;
+import static dev.decode.runner.support.Api.startSlowJob;
 import static dev.decode.runner.support.Api.uniqueUsername;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -201,6 +202,35 @@ class LimitsApiTest {
     }
 
     @Test
+    void aFourthLogStreamOfOneUserIsRefusedUntilOneCloses() throws Exception {
+        String token = createUser(uniqueUsername("watcher"));
+        String job = startSlowJob(token);
+        List<Socket> streams = new ArrayList<>();
+        try {
+            for (int i = 0; i < 3; i++) {
+                streams.add(openLogStream(token, job));
+                assertThat(statusLine(streams.get(i))).isEqualTo("HTTP/1.1 200 OK");
+            }
+            Socket fourth = openLogStream(token, job);
+            streams.add(fourth);
+            assertThat(statusLine(fourth)).isEqualTo("HTTP/1.1 429 Too Many Requests");
+            assertThat(readThrough(fourth, "/problems/too-many-concurrent-requests")).containsIgnoringCase("retry-after: 1");
+
+            streams.remove(0).close();
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> {
+                Socket next = openLogStream(token, job);
+                streams.add(next);
+                return statusLine(next).equals("HTTP/1.1 200 OK");
+            });
+        } finally {
+            as(token).when().post("/api/v1/jobs/" + job + "/cancel").then().statusCode(202);
+            for (Socket stream : streams) {
+                stream.close();
+            }
+        }
+    }
+
+    @Test
     void refusalsAreCountedByLimitAndLoggedOnceAMinutePerPrincipal() {
         String username = uniqueUsername("noisy");
         String token = createUser(username);
@@ -252,6 +282,37 @@ class LimitsApiTest {
                 + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
         out.flush();
         return socket;
+    }
+
+    private static Socket openLogStream(String token, String job) throws Exception {
+        Socket socket = new Socket("127.0.0.1", RestAssured.port);
+        socket.setSoTimeout(30_000);
+        socket.getOutputStream().write(("GET /api/v1/jobs/" + job + "/logs HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n"
+                + "Authorization: Bearer " + token + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        socket.getOutputStream().flush();
+        return socket;
+    }
+
+    /** The first line of the answer; a stream that was let in keeps going behind it. */
+    private static String statusLine(Socket socket) throws Exception {
+        StringBuilder line = new StringBuilder();
+        for (int c = socket.getInputStream().read(); c != '\r' && c != -1; c = socket.getInputStream().read()) {
+            line.append((char) c);
+        }
+        return line.toString();
+    }
+
+    /** What arrives until {@code expected} has (the socket's timeout fails the test if it never does). */
+    private static String readThrough(Socket socket, String expected) throws Exception {
+        StringBuilder text = new StringBuilder();
+        while (text.indexOf(expected) < 0) {
+            int c = socket.getInputStream().read();
+            if (c == -1) {
+                break;
+            }
+            text.append((char) c);
+        }
+        return text.toString();
     }
 
     private static URI uri(String path) {

@@ -38,4 +38,16 @@ public final class Api {
                 .then().statusCode(201)
                 .extract().path("token");
     }
+
+    /** A dbt model with minutes of single-threaded work; only a stop ends it in a test's time. */
+    public static final String SLOW_DBT_MODEL = "{{ config(materialized='table') }}\n"
+            + "select count(*) as n from range(100000000) a, range(1000) b where (a.range * b.range) % 7 = 3\n";
+
+    /** Puts the slow model into the learner's workspace and submits {@code dbt run} of it; returns the job id. */
+    public static String startSlowJob(String token) {
+        as(token).contentType(ContentType.TEXT).body(SLOW_DBT_MODEL).when().put("/api/v1/workspace/files/models/slow.sql")
+                .then().statusCode(org.hamcrest.Matchers.anyOf(org.hamcrest.Matchers.is(200), org.hamcrest.Matchers.is(201)));
+        return as(token).contentType(ContentType.JSON).body(Map.of("command", "run", "select", "slow"))
+                .when().post("/api/v1/jobs").then().statusCode(202).extract().path("id");
+    }
 }
