@@ -54,9 +54,7 @@ class JobControlTest {
     @Test
     void cancelStopsASlowModelWithinTheGraceAndLeavesNoProcess() throws Exception {
         String token = createUser(uniqueUsername("canceller"));
-        String id = startSlowJob(token);
-        await().atMost(Duration.ofMinutes(2)).until(() -> "started".equals(
-                JobApi.job(token, id).getString("nodes.find { it.uniqueId == 'model.starter.slow' }.status")));
+        String id = startSlowModel(token);
         assertThat(JobApi.processesOf(id)).isNotEmpty();
 
         Instant cancelled = Instant.now();
@@ -72,9 +70,7 @@ class JobControlTest {
     @Test
     void aQuietLogStreamGetsHeartbeatsAndStillEndsWithItsJob() throws Exception {
         String token = createUser(uniqueUsername("quiet"));
-        String id = startSlowJob(token);
-        await().atMost(Duration.ofMinutes(2)).until(() -> "started".equals(
-                JobApi.job(token, id).getString("nodes.find { it.uniqueId == 'model.starter.slow' }.status")));
+        String id = startSlowModel(token);
         Iterator<String> lines = JobApi.sseLines(token, id);
         try {
             // The replay comes first; then the slow model prints nothing, and only heartbeats (1 s in tests) arrive.
@@ -192,6 +188,14 @@ class JobControlTest {
         assertThat(status(queued)).isEqualTo("interrupted");
     }
 
+
+    /** Submits the slow model and returns once it runs. */
+    private static String startSlowModel(String token) {
+        String id = startSlowJob(token);
+        await().atMost(Duration.ofMinutes(2)).until(() -> "started".equals(
+                JobApi.job(token, id).getString("nodes.find { it.uniqueId == 'model.starter.slow' }.status")));
+        return id;
+    }
 
     private void insert(String id, String username, String status, Long pgid) {
         pool.preparedQuery("insert into jobs (id, username, command, args, status, created_at, pgid) values ($1, $2, 'build', '[\"build\"]', $3, now(), $4)")
