@@ -19,6 +19,8 @@ import subprocess
 import sys
 import time
 
+from proc_memory import descendants, memory
+
 DATA, USERS = sys.argv[1], sys.argv[2:]
 DBT, ENV = os.environ["DBT"], json.loads(os.environ["DBT_ENV"])
 # Imported by a build after the CLI module is loaded; the worker imports them before forking so that children share them.
@@ -39,33 +41,6 @@ def job(username, mode):
             "--log-level-file", "none", "--log-format", "json", "--no-use-colors"]
     env = {**ENV, "HOME": scratch, "DBT_PROFILES_DIR": scratch}
     return os.path.join(user, "workspace"), env, args, os.path.join(scratch, "out.jsonl")
-
-
-def memory(pid):
-    """kB (RSS, PSS, USS) of one process."""
-    try:
-        with open(f"/proc/{pid}/smaps_rollup") as f:
-            kb = {l.split()[0]: int(l.split()[1]) for l in f if l.split()[0] in
-                  ("Rss:", "Pss:", "Private_Clean:", "Private_Dirty:")}
-        return kb["Rss:"], kb["Pss:"], kb["Private_Clean:"] + kb["Private_Dirty:"]
-    except (OSError, KeyError, IndexError, ValueError):
-        return 0, 0, 0
-
-
-def descendants(roots):
-    children = {}
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                children.setdefault(int(f.read().rsplit(")", 1)[1].split()[1]), []).append(int(pid))
-        except (OSError, IndexError, ValueError):
-            pass
-    found, todo = [], list(roots)
-    while todo:
-        pid = todo.pop()
-        found.append(pid)
-        todo.extend(children.get(pid, []))
-    return found
 
 
 def watch(roots, jobs, done):

@@ -11,7 +11,7 @@
 # The service runs with the production image's JVM flags (JAVA_OPTS of src/main/docker/Dockerfile.jvm, then
 # JAVA_OPTS_APPEND as in the image) and -XX:MaxRAM set to the container size, so that its percentages resolve as they
 # do in a CONTAINER_MB (512) container.
-# Usage: bench/jobs.sh   (build first: ./mvnw -B -ntp package -DskipTests; RUNS=0 measures (c) only)
+# Usage: bench/jobs.sh   (build first: ./mvnw -B -ntp package -DskipTests; RUNS=0 measures (c) and (d) only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DBT_EXECUTABLE="${DBT_EXECUTABLE:-$PWD/.venv-dbt/bin/dbt}"
@@ -40,7 +40,9 @@ curl -fs "http://127.0.0.1:$PORT/q/health/ready" >/dev/null || { echo "service n
 
 echo "service JVM flags: $JAVA_OPTS ${JAVA_OPTS_APPEND:-} -XX:MaxRAM=${CONTAINER_MB}m"
 BASE="http://127.0.0.1:$PORT" ADMIN="$TOKEN" DATA="$DATA" RUNS="$RUNS" SERVICE_PID="$SERVICE" DBT="$DBT_EXECUTABLE" python3 - <<'PY'
-import http.client, json, os, shutil, statistics, subprocess, threading, time, urllib.request
+import http.client, json, os, shutil, statistics, subprocess, sys, threading, time, urllib.request
+sys.path.insert(0, "bench")
+from proc_memory import descendants, memory
 
 BASE, ADMIN, DATA, RUNS = os.environ["BASE"], os.environ["ADMIN"], os.environ["DATA"], int(os.environ["RUNS"])
 HOST, PORT = "127.0.0.1", int(BASE.rsplit(":", 1)[1])
@@ -129,34 +131,6 @@ if RUNS:
     print(f"(b) submit -> first log line at the client: median {statistics.median(first_lines) * 1000:.0f} ms, "
           f"max {max(first_lines) * 1000:.0f} ms")
 
-def memory(pid):
-    """kB resident (RSS), proportional (PSS: each shared page divided among the processes mapping it) and unique
-    (USS: pages no other process maps) of one process."""
-    try:
-        with open(f"/proc/{pid}/smaps_rollup") as f:
-            kb = {l.split()[0]: int(l.split()[1]) for l in f if l.split()[0] in
-                  ("Rss:", "Pss:", "Private_Clean:", "Private_Dirty:")}
-        return kb["Rss:"], kb["Pss:"], kb["Private_Clean:"] + kb["Private_Dirty:"]
-    except (OSError, KeyError, IndexError, ValueError):
-        return 0, 0, 0
-
-def tree(root):
-    """The service's own figures and those of each of its descendants."""
-    children = {}
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-            children.setdefault(ppid, []).append(int(pid))
-        except (OSError, IndexError, ValueError):
-            pass
-    descendants, todo = [], list(children.get(root, []))
-    while todo:
-        pid = todo.pop()
-        descendants.append(memory(pid))
-        todo.extend(children.get(pid, []))
-    return memory(root), [d for d in descendants if d[0]]
-
 tokens = [user(f"bench_memory_{RUN}_{i}") for i in range(3)]
 jobs = [call("POST", "/api/v1/jobs", t, {"command": "build"})["id"] for t in tokens]
 clients = [threading.Thread(target=stream, args=(tokens[i % 3], jobs[i % 3])) for i in range(20)]
@@ -165,7 +139,7 @@ for c in clients:
 service_pid = int(os.environ["SERVICE_PID"])
 peak = dict.fromkeys(("service_rss", "service_pss", "tree_rss", "tree_pss", "children", "child_rss", "child_uss"), 0)
 while any(c.is_alive() for c in clients):
-    own, kids = tree(service_pid)
+    own, kids = memory(service_pid), [m for m in map(memory, descendants([service_pid])[1:]) if m[0]]
     now = {"service_rss": own[0], "service_pss": own[1], "tree_rss": own[0] + sum(k[0] for k in kids),
            "tree_pss": own[1] + sum(k[1] for k in kids), "children": len(kids),
            "child_rss": max((k[0] for k in kids), default=0), "child_uss": max((k[2] for k in kids), default=0)}
