@@ -4,22 +4,32 @@
 #  (a) overhead: the starter's `dbt build` through the service (submit -> `end` event) against the same build from a
 #      shell with the same argv prefix, profile and environment, 5 runs each, median ratio (target <= 1.10);
 #  (b) time from submit to the first log line at an SSE client;
-#  (c) peak RSS of the service and of its whole process tree while 3 jobs run and 20 clients stream logs
-#      (target: tree < 512 MB).
-# Usage: bench/jobs.sh   (build first: ./mvnw -B -ntp package -DskipTests)
+#  (c) peak memory of the service and of its whole process tree while 3 jobs run and 20 clients stream logs
+#      (target: tree < 512 MB, judged on PSS: see docs/PERFORMANCE.md);
+#  (d) the same three builds outside the service, one dbt process each against children forked from one
+#      pre-imported dbt worker (bench/forked_dbt.py): what such a worker would save.
+# The service runs with the production image's JVM flags (JAVA_OPTS of src/main/docker/Dockerfile.jvm, then
+# JAVA_OPTS_APPEND as in the image) and -XX:MaxRAM set to the container size, so that its percentages resolve as they
+# do in a CONTAINER_MB (512) container.
+# Usage: bench/jobs.sh   (build first: ./mvnw -B -ntp package -DskipTests; RUNS=0 measures (c) and (d) only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DBT_EXECUTABLE="${DBT_EXECUTABLE:-$PWD/.venv-dbt/bin/dbt}"
 DATABASE_URL="${DATABASE_URL:-postgres://decode_runner:decode_runner@127.0.0.1:5432/decode_runner}"
 RUNS="${RUNS:-5}"
 PORT="${PORT:-18480}"
+CONTAINER_MB="${CONTAINER_MB:-512}"
 DATA="$(mktemp -d /tmp/bench-jobs.XXXXXX)"
 TOKEN="bench-admin-$RANDOM$RANDOM"
 test -x "$DBT_EXECUTABLE" || { echo "no dbt at $DBT_EXECUTABLE" >&2; exit 1; }
 test -f target/quarkus-app/quarkus-run.jar || { echo "build first: ./mvnw -B -ntp package -DskipTests" >&2; exit 1; }
+# The image's flags minus its bind address: the bench listens on the loopback only.
+JAVA_OPTS="$(sed -n 's/.*JAVA_OPTS="\([^"]*\)".*/\1/p' src/main/docker/Dockerfile.jvm | sed 's/-Dquarkus.http.host=[^ ]*//')"
+test -n "$JAVA_OPTS" || { echo "no JAVA_OPTS in src/main/docker/Dockerfile.jvm" >&2; exit 1; }
 
 RUNNER_DATA_DIR="$DATA" RUNNER_ADMIN_TOKEN="$TOKEN" DBT_EXECUTABLE="$DBT_EXECUTABLE" DATABASE_URL="$DATABASE_URL" PORT="$PORT" \
-  java -Xmx256m -jar target/quarkus-app/quarkus-run.jar > "$DATA/service.log" 2>&1 &
+  java $JAVA_OPTS ${JAVA_OPTS_APPEND:-} -XX:MaxRAM="${CONTAINER_MB}m" -Dquarkus.http.host=127.0.0.1 -jar target/quarkus-app/quarkus-run.jar \
+  > "$DATA/service.log" 2>&1 &
 SERVICE=$!
 trap 'kill $SERVICE 2>/dev/null; wait $SERVICE 2>/dev/null || true; rm -rf "$DATA"' EXIT
 for _ in $(seq 1 120); do
@@ -28,8 +38,11 @@ for _ in $(seq 1 120); do
 done
 curl -fs "http://127.0.0.1:$PORT/q/health/ready" >/dev/null || { echo "service not ready"; tail -50 "$DATA/service.log"; exit 1; }
 
+echo "service JVM flags: $JAVA_OPTS ${JAVA_OPTS_APPEND:-} -XX:MaxRAM=${CONTAINER_MB}m"
 BASE="http://127.0.0.1:$PORT" ADMIN="$TOKEN" DATA="$DATA" RUNS="$RUNS" SERVICE_PID="$SERVICE" DBT="$DBT_EXECUTABLE" python3 - <<'PY'
-import http.client, json, os, shutil, statistics, subprocess, threading, time, urllib.request
+import http.client, json, os, shutil, statistics, subprocess, sys, threading, time, urllib.request
+sys.path.insert(0, "bench")
+from proc_memory import descendants, memory
 
 BASE, ADMIN, DATA, RUNS = os.environ["BASE"], os.environ["ADMIN"], os.environ["DATA"], int(os.environ["RUNS"])
 HOST, PORT = "127.0.0.1", int(BASE.rsplit(":", 1)[1])
@@ -75,6 +88,12 @@ def through_service(token):
     assert end and end["status"] == "succeeded", end
     return time.monotonic() - start, first["t"] - start, job["id"]
 
+def dbt_environment():
+    """What DbtLauncher gives dbt, but HOME and DBT_PROFILES_DIR, which are the job's directory."""
+    return {"PATH": os.path.dirname(os.environ["DBT"]) + ":/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8",
+            "LC_ALL": "C.UTF-8", "PYTHONUNBUFFERED": "1", "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            "DBT_VERSION_CHECK": "false", "DBT_LOG_FORMAT": "json", "DBT_USE_COLORS": "false"}
+
 def from_shell(username, last_job):
     """The same argv prefix, profile and environment the service gives dbt, run from here."""
     user_dir = os.path.join(DATA, "users", username)
@@ -87,9 +106,7 @@ def from_shell(username, last_job):
     if os.path.exists(pp):
         shutil.copy(pp, os.path.join(shell_dir, "target"))
     dbt = os.environ["DBT"]
-    env = {"PATH": os.path.dirname(dbt) + ":/usr/local/bin:/usr/bin:/bin", "HOME": shell_dir, "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
-           "PYTHONUNBUFFERED": "1", "DBT_PROFILES_DIR": shell_dir, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-           "DBT_VERSION_CHECK": "false", "DBT_LOG_FORMAT": "json", "DBT_USE_COLORS": "false"}
+    env = {**dbt_environment(), "HOME": shell_dir, "DBT_PROFILES_DIR": shell_dir}
     argv = ["/usr/bin/setsid", "/usr/bin/env", "--default-signal=INT", "/usr/bin/prlimit", "--as=3221225472", "--nproc=4096",
             "--nofile=256", "--cpu=3780", "--", dbt, "build", "--profiles-dir", shell_dir, "--profile", "decode", "--target", "local",
             "--target-path", os.path.join(shell_dir, "target"), "--log-path", os.path.join(shell_dir, "logs"),
@@ -99,64 +116,46 @@ def from_shell(username, last_job):
     return time.monotonic() - start
 
 print(f"Jobs benchmark: {RUNS} runs each, dbt build of the starter, {os.cpu_count()} CPUs")
-token = user(f"bench_overhead_{RUN}")
-through_service(token)  # warm-up: creates the database and the parse state both sides reuse
-service, shell, first_lines, last = [], [], [], None
-for i in range(RUNS):
-    total, first, last = through_service(token)
-    service.append(total); first_lines.append(first)
-    shell.append(from_shell(f"bench_overhead_{RUN}", last))
-ratio = statistics.median(service) / statistics.median(shell)
-print(f"(a) service submit->end median {statistics.median(service):.2f} s  runs {[round(x, 2) for x in service]}")
-print(f"    shell dbt build     median {statistics.median(shell):.2f} s  runs {[round(x, 2) for x in shell]}")
-print(f"    median ratio {ratio:.3f} (target <= 1.10)")
-print(f"(b) submit -> first log line at the client: median {statistics.median(first_lines) * 1000:.0f} ms, "
-      f"max {max(first_lines) * 1000:.0f} ms")
-
-def tree_rss(root):
-    """kB of the service alone (RSS) and of the service plus all its descendants (RSS, and PSS, which counts pages
-    shared between the dbt processes once, as the container's memory accounting does)."""
-    children = {}
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-            children.setdefault(ppid, []).append(int(pid))
-        except (OSError, IndexError, ValueError):
-            pass
-    def rss(pid):
-        try:
-            with open(f"/proc/{pid}/status") as f:
-                return next(int(l.split()[1]) for l in f if l.startswith("VmRSS:"))
-        except (OSError, StopIteration):
-            return 0
-    def pss(pid):
-        try:
-            with open(f"/proc/{pid}/smaps_rollup") as f:
-                return next(int(l.split()[1]) for l in f if l.startswith("Pss:"))
-        except (OSError, StopIteration):
-            return 0
-    total, shared, todo = 0, 0, [root]
-    while todo:
-        pid = todo.pop()
-        total += rss(pid)
-        shared += pss(pid)
-        todo.extend(children.get(pid, []))
-    return rss(root), total, shared
+if RUNS:
+    token = user(f"bench_overhead_{RUN}")
+    through_service(token)  # warm-up: creates the database and the parse state both sides reuse
+    service, shell, first_lines, last = [], [], [], None
+    for i in range(RUNS):
+        total, first, last = through_service(token)
+        service.append(total); first_lines.append(first)
+        shell.append(from_shell(f"bench_overhead_{RUN}", last))
+    ratio = statistics.median(service) / statistics.median(shell)
+    print(f"(a) service submit->end median {statistics.median(service):.2f} s  runs {[round(x, 2) for x in service]}")
+    print(f"    shell dbt build     median {statistics.median(shell):.2f} s  runs {[round(x, 2) for x in shell]}")
+    print(f"    median ratio {ratio:.3f} (target <= 1.10)")
+    print(f"(b) submit -> first log line at the client: median {statistics.median(first_lines) * 1000:.0f} ms, "
+          f"max {max(first_lines) * 1000:.0f} ms")
 
 tokens = [user(f"bench_memory_{RUN}_{i}") for i in range(3)]
 jobs = [call("POST", "/api/v1/jobs", t, {"command": "build"})["id"] for t in tokens]
 clients = [threading.Thread(target=stream, args=(tokens[i % 3], jobs[i % 3])) for i in range(20)]
 for c in clients:
     c.start()
-peak_service = peak_tree = peak_pss = 0
 service_pid = int(os.environ["SERVICE_PID"])
+peak = dict.fromkeys(("service_rss", "service_pss", "tree_rss", "tree_pss", "children", "child_rss", "child_uss"), 0)
 while any(c.is_alive() for c in clients):
-    s, t, p = tree_rss(service_pid)
-    peak_service, peak_tree, peak_pss = max(peak_service, s), max(peak_tree, t), max(peak_pss, p)
+    own, kids = memory(service_pid), [m for m in map(memory, descendants([service_pid])[1:]) if m[0]]
+    now = {"service_rss": own[0], "service_pss": own[1], "tree_rss": own[0] + sum(k[0] for k in kids),
+           "tree_pss": own[1] + sum(k[1] for k in kids), "children": len(kids),
+           "child_rss": max((k[0] for k in kids), default=0), "child_uss": max((k[2] for k in kids), default=0)}
+    peak = {k: max(v, now[k]) for k, v in peak.items()}
     time.sleep(0.1)
 ends = [call("GET", f"/api/v1/jobs/{j}", t)["status"] for j, t in zip(jobs, tokens)]
-print(f"(c) 3 builds + 20 log streams: statuses {ends}")
-print(f"    peak RSS service {peak_service / 1024:.0f} MB, whole tree {peak_tree / 1024:.0f} MB RSS, "
-      f"{peak_pss / 1024:.0f} MB PSS (target < 512 MB)")
+mb = {k: v / 1024 for k, v in peak.items()}
+print(f"(c) 3 builds + 20 log streams, max running {os.environ.get('RUNNER_JOBS_MAX_RUNNING', 3)}: statuses {ends}, "
+      f"at most {peak['children']} child processes at once (dbt and its multiprocessing resource tracker)")
+print(f"    peak service     {mb['service_rss']:.0f} MB RSS, {mb['service_pss']:.0f} MB PSS")
+print(f"    peak dbt process {mb['child_rss']:.0f} MB RSS, {mb['child_uss']:.0f} MB USS (the largest one)")
+print(f"    peak whole tree  {mb['tree_rss']:.0f} MB RSS sum, {mb['tree_pss']:.0f} MB PSS sum (target: PSS sum < 512 MB)")
+
+# (d) The same three users' builds outside the service, as separate processes and forked from one worker.
+with open(os.environ["DBT"]) as f:
+    interpreter = f.readline()[2:].strip()  # dbt's own Python, from its launcher's #! line
+subprocess.run([interpreter, "bench/forked_dbt.py", DATA] + [f"bench_memory_{RUN}_{i}" for i in range(3)], check=True,
+               env={**os.environ, "DBT_ENV": json.dumps(dbt_environment())})
 PY

@@ -14,7 +14,7 @@ public interface JobsConfig {
     @WithDefault("dbt")
     String dbtExecutable();
 
-    /** Jobs running at once across all users; each dbt process takes about 160 MB. */
+    /** Jobs running at once across all users; each dbt process adds about 140 MB (PSS), most of it Python's imports. */
     @WithDefault("3")
     int maxRunning();
 
