@@ -23,12 +23,11 @@ DATA="$(mktemp -d /tmp/bench-jobs.XXXXXX)"
 TOKEN="bench-admin-$RANDOM$RANDOM"
 test -x "$DBT_EXECUTABLE" || { echo "no dbt at $DBT_EXECUTABLE" >&2; exit 1; }
 test -f target/quarkus-app/quarkus-run.jar || { echo "build first: ./mvnw -B -ntp package -DskipTests" >&2; exit 1; }
-# The image's flags minus its bind address: the bench listens on the loopback only.
-JAVA_OPTS="$(sed -n 's/.*JAVA_OPTS="\([^"]*\)".*/\1/p' src/main/docker/Dockerfile.jvm | sed 's/-Dquarkus.http.host=[^ ]*//')"
-test -n "$JAVA_OPTS" || { echo "no JAVA_OPTS in src/main/docker/Dockerfile.jvm" >&2; exit 1; }
+source bench/image-jvm.sh
+JAVA_OPTS="$(image_java_opts)"
 
 RUNNER_DATA_DIR="$DATA" RUNNER_ADMIN_TOKEN="$TOKEN" DBT_EXECUTABLE="$DBT_EXECUTABLE" DATABASE_URL="$DATABASE_URL" PORT="$PORT" \
-  java $JAVA_OPTS ${JAVA_OPTS_APPEND:-} -XX:MaxRAM="${CONTAINER_MB}m" -Dquarkus.http.host=127.0.0.1 -jar target/quarkus-app/quarkus-run.jar \
+  java $JAVA_OPTS -jar target/quarkus-app/quarkus-run.jar \
   > "$DATA/service.log" 2>&1 &
 SERVICE=$!
 trap 'kill $SERVICE 2>/dev/null; wait $SERVICE 2>/dev/null || true; rm -rf "$DATA"' EXIT
@@ -38,7 +37,7 @@ for _ in $(seq 1 120); do
 done
 curl -fs "http://127.0.0.1:$PORT/q/health/ready" >/dev/null || { echo "service not ready"; tail -50 "$DATA/service.log"; exit 1; }
 
-echo "service JVM flags: $JAVA_OPTS ${JAVA_OPTS_APPEND:-} -XX:MaxRAM=${CONTAINER_MB}m"
+echo "service JVM flags: $JAVA_OPTS"
 BASE="http://127.0.0.1:$PORT" ADMIN="$TOKEN" DATA="$DATA" RUNS="$RUNS" SERVICE_PID="$SERVICE" DBT="$DBT_EXECUTABLE" python3 - <<'PY'
 import http.client, json, os, shutil, statistics, subprocess, sys, threading, time, urllib.request
 sys.path.insert(0, "bench")

@@ -3,6 +3,7 @@
 set -euo pipefail
 BENCH_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$BENCH_ROOT/scripts/lib.sh"
+source "$BENCH_ROOT/bench/image-jvm.sh"
 ensure_everything >/dev/null 2>&1 || ensure_everything
 command -v wrk >/dev/null || apt_install wrk
 command -v curl >/dev/null || apt_install curl
@@ -51,15 +52,6 @@ stop_service() {
 create_learner() {
   curl -fs -X POST "$BASE/api/v1/users" -H 'Authorization: Bearer bench-admin' -H 'Content-Type: application/json' \
     -d "{\"username\":\"$1\"}" | sed 's/.*"token":"\([^"]*\)".*/\1/'
-}
-
-# The JVM flags of src/main/docker/Dockerfile.jvm (system properties left out), with its MaxRAMPercentage applied to
-# Render's 512 MB instead of this machine's RAM: the heap and GC the service runs with when deployed.
-image_java_opts() {
-  local opts percent
-  opts=$(sed -n 's/.*JAVA_OPTS="\([^"]*\)".*/\1/p' "$BENCH_ROOT/src/main/docker/Dockerfile.jvm" | tr ' ' '\n' | grep '^-X' | tr '\n' ' ')
-  percent=$(grep -o 'MaxRAMPercentage=[0-9]*' <<<"$opts" | cut -d= -f2)
-  sed "s/-XX:MaxRAMPercentage=[0-9]*/-Xmx$((512 * ${percent:-25} / 100))m/; s/ *$//" <<<"$opts"
 }
 
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }

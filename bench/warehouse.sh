@@ -2,7 +2,7 @@
 # Warehouse throughput and latency: the pooled service, the same service opening a connection per query (the old
 # design), and the same statement through DuckDB JDBC in-process (the limit), at 1, 16 and 64 connections.
 # Usage: bench/warehouse.sh [seconds per run]   (default 10)
-# The service and the in-process limit run with the production image's JVM flags (see image_java_opts in lib.sh);
+# The service and the in-process limit run with the production image's JVM flags (bench/image-jvm.sh);
 # BENCH_JAVA_OPTS overrides them, BENCH_JAVA_OPTS= runs with the JVM's defaults.
 source "$(dirname "$0")/lib.sh"
 seconds=${1:-10}
@@ -43,7 +43,7 @@ cp "$learner_db" "$BENCH_TMP/inprocess.duckdb"
 for query in point aggregate; do
   sql=$POINT; [ "$query" = aggregate ] && sql=$AGGREGATE
   for c in 1 16 64; do
-    R[in_process,$query,$c]="$(java $BENCH_JAVA_OPTS -cp "$duckdb_jar" "$BENCH_ROOT/bench/InProcessQuery.java" "$BENCH_TMP/inprocess.duckdb" "$learn_db" "$c" "$seconds" "$sql") 0"
+    R[in_process,$query,$c]="$(java $(tr ' ' '\n' <<<"$BENCH_JAVA_OPTS" | grep '^-X' | tr '\n' ' ') -cp "$duckdb_jar" "$BENCH_ROOT/bench/InProcessQuery.java" "$BENCH_TMP/inprocess.duckdb" "$learn_db" "$c" "$seconds" "$sql") 0"
   done
 done
 

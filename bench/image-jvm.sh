@@ -1,0 +1,10 @@
+# The JVM flags of the production image (JAVA_OPTS of src/main/docker/Dockerfile.jvm, then JAVA_OPTS_APPEND as in the
+# image), bound to the loopback, with -XX:MaxRAM set to the container's size (CONTAINER_MB, Render's 512 MB) so that
+# its percentages resolve as they do there and not against this machine's RAM. Sourced by the benchmarks.
+image_java_opts() {
+  local dockerfile opts
+  dockerfile="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/src/main/docker/Dockerfile.jvm"
+  opts=$(sed -n 's/.*JAVA_OPTS="\([^"]*\)".*/\1/p' "$dockerfile" | sed 's/-Dquarkus.http.host=[^ ]*//')
+  [ -n "$opts" ] || { echo "no JAVA_OPTS in $dockerfile" >&2; return 1; }
+  echo "$opts ${JAVA_OPTS_APPEND:-} -XX:MaxRAM=${CONTAINER_MB:-512}m -Dquarkus.http.host=127.0.0.1" | tr -s ' '
+}
