@@ -15,10 +15,11 @@ import io.vertx.redis.client.Response;
 
 /**
  * One event loop's checks on their way to Redis, sent as a group commit. A check that arrives while nothing is in
- * flight goes out at once, alone; checks that arrive while a batch is in flight wait for its answer, then go out
- * together (up to {@link #MAX_BATCH} per call), and the script decides them in arrival order. Under load a round trip
- * thus carries many checks; when idle, none waits. The loop has its own connection, opened on first use and again
- * after a failure, and every field is touched on the loop's thread only, so nothing is locked.
+ * flight goes out when the loop has finished its current round of work (with any other check that round brought);
+ * checks that arrive while a batch is in flight wait for its answer, then go out together (up to {@link #MAX_BATCH}
+ * per call), and the script decides them in arrival order. Under load a round trip thus carries several checks; when
+ * idle, none waits. The loop has its own connection, opened on first use and again after a failure, and every field
+ * is touched on the loop's thread only, so nothing is locked.
  */
 final class CheckBatcher {
 
@@ -34,6 +35,7 @@ final class CheckBatcher {
     /** Null before the first check and after a failure; set while connecting, before {@link #connection}. */
     private Redis client;
     private RedisConnection connection;
+    private boolean flushScheduled;
 
     CheckBatcher(ContextInternal loop, Supplier<Redis> clients, GcraScript script, LimitsClock clock, long timeoutMillis) {
         this.loop = loop;
@@ -46,8 +48,15 @@ final class CheckBatcher {
     /** On the loop's thread. */
     void submit(PendingCheck check) {
         queued.add(check);
-        if (sent.isEmpty() && (client == null || connection != null)) {
-            flush();
+        if (!flushScheduled && sent.isEmpty() && (client == null || connection != null)) {
+            // After the rest of this loop's current round: requests that arrived in the same round go out together.
+            flushScheduled = true;
+            loop.runOnContext(ignored -> {
+                flushScheduled = false;
+                if (sent.isEmpty() && (client == null || connection != null)) {
+                    flush();
+                }
+            });
         }
     }
 

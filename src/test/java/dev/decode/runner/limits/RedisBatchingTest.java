@@ -29,6 +29,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
 import io.vertx.core.impl.ContextInternal;
+import io.vertx.core.impl.VertxInternal;
 import io.vertx.mutiny.core.Vertx;
 
 /**
@@ -232,9 +233,9 @@ class RedisBatchingTest {
         return submitTogether(loop, consume, checks).get(10, TimeUnit.SECONDS);
     }
 
-    /** An event-loop context of its own (Vert.x hands them out round-robin over its loops). */
+    /** A context on the next event loop, round-robin (getOrCreateContext would return the same one every time here). */
     private static Context loop() {
-        return VERTX.getDelegate().getOrCreateContext();
+        return ((VertxInternal) VERTX.getDelegate()).createEventLoopContext();
     }
 
     private RedisRateStore store() {
