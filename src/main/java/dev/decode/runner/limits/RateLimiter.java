@@ -43,9 +43,12 @@ public class RateLimiter {
         LOG.infof("Rate limits enabled=%s store=%s", config.enabled(), redis.isPresent() ? "redis" : "memory");
     }
 
-    /** Finds out at start-up whether Redis answers, so that the log says so before the first request. */
+    /** Connects at start-up, so the first requests do not pay for the connections and fall back on their timeout. */
     void onStart(@Observes StartupEvent event) {
-        redis.ifPresent(store -> store.ping().subscribe().with(this::redisAnswered, this::redisFailed));
+        redis.ifPresent(store -> {
+            store.warmUpEveryLoop();
+            store.ping().subscribe().with(this::redisAnswered, this::redisFailed);
+        });
     }
 
     public Uni<List<Verdict>> consume(String principal, List<Window> windows) {

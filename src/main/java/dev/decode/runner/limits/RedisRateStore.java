@@ -4,8 +4,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.EventExecutor;
 import io.smallrye.mutiny.TimeoutException;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
@@ -29,6 +31,7 @@ final class RedisRateStore implements RateStore {
     private final LimitsClock clock;
     private final Duration timeout;
     private final Map<EventLoop, CheckBatcher> batchers = new ConcurrentHashMap<>();
+    private final AtomicInteger loops = new AtomicInteger();
     /** For readiness only: checks use their loop's own connection. */
     private final Redis pings;
 
@@ -69,6 +72,18 @@ final class RedisRateStore implements RateStore {
         });
     }
 
+    /**
+     * Sends a check of no window from every event loop: it opens the loop's connection and loads the script, so that
+     * the first requests neither wait for that nor, on a cold JVM, time out on it. Its outcome matters to no one.
+     */
+    void warmUpEveryLoop() {
+        for (EventExecutor executor : vertx.nettyEventLoopGroup()) {
+            ContextInternal loop = vertx.createEventLoopContext((EventLoop) executor, vertx.getWorkerPool(),
+                    Thread.currentThread().getContextClassLoader());
+            loop.runOnContext(ignored -> consume("warm-up", List.of()).subscribe().with(verdicts -> { }, failure -> { }));
+        }
+    }
+
     void close() {
         batchers.values().forEach(CheckBatcher::close);
         pings.close();
@@ -76,11 +91,14 @@ final class RedisRateStore implements RateStore {
 
     private CheckBatcher batcherOf(ContextInternal context) {
         CheckBatcher batcher = batchers.get(context.nettyEventLoop());
-        return batcher != null ? batcher : batchers.computeIfAbsent(context.nettyEventLoop(), loop -> new CheckBatcher(
-                context.unwrap(), this::newClient, script, clock, timeout.toMillis()));
+        return batcher != null ? batcher : batchers.computeIfAbsent(context.nettyEventLoop(), loop -> {
+            // Its own pool name, so that each loop's client has metrics of its own rather than clashing ones.
+            String name = "rate-limits-" + loops.getAndIncrement();
+            return new CheckBatcher(context.unwrap(), () -> newClient(name), script, clock, timeout.toMillis());
+        });
     }
 
-    private Redis newClient() {
-        return Redis.createClient(vertx, new RedisOptions().setConnectionString(url).setMaxPoolSize(1));
+    private Redis newClient(String poolName) {
+        return Redis.createClient(vertx, new RedisOptions().setConnectionString(url).setMaxPoolSize(1).setPoolName(poolName));
     }
 }
