@@ -17,8 +17,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.Vertx;
-import io.vertx.mutiny.redis.client.Redis;
-import io.vertx.redis.client.RedisOptions;
 
 /**
  * Checks a request against its windows in Redis when {@code REDIS_URL} is set, else in memory. While Redis fails,
@@ -32,7 +30,6 @@ public class RateLimiter {
 
     private final LimitsConfig config;
     private final LocalRateStore local;
-    private final Optional<Redis> client;
     private final Optional<RedisRateStore> redis;
     /** System.nanoTime before which Redis is not tried; Long.MIN_VALUE while it answers. */
     private final AtomicLong redisRetryAt = new AtomicLong(Long.MIN_VALUE);
@@ -40,16 +37,18 @@ public class RateLimiter {
     RateLimiter(LimitsConfig config, LimitsClock clock, Vertx vertx, MeterRegistry metrics) {
         this.config = config;
         this.local = new LocalRateStore(clock, config.maxKeys(), Duration.ofMinutes(1));
-        this.client = config.redisUrl().filter(url -> !url.isBlank()).map(url -> Redis.createClient(vertx, new RedisOptions()
-                .setConnectionString(url).setMaxPoolSize(16).setMaxPoolWaiting(4096)));
-        this.redis = client.map(c -> new RedisRateStore(vertx, c, config.redis().keyPrefix(), clock, config.redis().timeout()));
+        this.redis = config.redisUrl().filter(url -> !url.isBlank()).map(url -> new RedisRateStore(
+                vertx.getDelegate(), url, config.redis().keyPrefix(), clock, config.redis().timeout()));
         metrics.gauge("runner.limits.redis.up", this, limiter -> limiter.redis.isEmpty() || limiter.redisAnswering() ? 1 : 0);
         LOG.infof("Rate limits enabled=%s store=%s", config.enabled(), redis.isPresent() ? "redis" : "memory");
     }
 
-    /** Connects at start-up, so the first requests do not pay for the connection and fall back on its timeout. */
+    /** Connects at start-up, so the first requests do not pay for the connections and fall back on their timeout. */
     void onStart(@Observes StartupEvent event) {
-        redis.ifPresent(store -> store.ping().subscribe().with(this::redisAnswered, this::redisFailed));
+        redis.ifPresent(store -> {
+            store.warmUpEveryLoop();
+            store.ping().subscribe().with(this::redisAnswered, this::redisFailed);
+        });
     }
 
     public Uni<List<Verdict>> consume(String principal, List<Window> windows) {
@@ -122,6 +121,6 @@ public class RateLimiter {
 
     @PreDestroy
     void close() {
-        client.ifPresent(Redis::close);
+        redis.ifPresent(RedisRateStore::close);
     }
 }

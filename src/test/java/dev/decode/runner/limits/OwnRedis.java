@@ -13,17 +13,30 @@ public final class OwnRedis implements AutoCloseable {
 
     public static final int PORT = 6390;
 
+    private final int port;
     private Process process;
+
+    public OwnRedis() {
+        this(PORT);
+    }
+
+    public OwnRedis(int port) {
+        this.port = port;
+    }
+
+    public String url() {
+        return "redis://127.0.0.1:" + port;
+    }
 
     public OwnRedis start() {
         try {
-            process = new ProcessBuilder("redis-server", "--port", Integer.toString(PORT), "--bind", "127.0.0.1",
+            process = new ProcessBuilder("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
                     "--save", "", "--appendonly", "no", "--daemonize", "no")
                     .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         } catch (IOException e) {
-            throw new UncheckedIOException("could not start redis-server on port " + PORT, e);
+            throw new UncheckedIOException("could not start redis-server on port " + port, e);
         }
-        Awaitility.await().atMost(Duration.ofSeconds(10)).until(OwnRedis::accepting);
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(this::accepting);
         return this;
     }
 
@@ -43,8 +56,8 @@ public final class OwnRedis implements AutoCloseable {
         stop();
     }
 
-    private static boolean accepting() {
-        try (Socket ignored = new Socket("127.0.0.1", PORT)) {
+    private boolean accepting() {
+        try (Socket ignored = new Socket("127.0.0.1", port)) {
             return true;
         } catch (IOException e) {
             return false;

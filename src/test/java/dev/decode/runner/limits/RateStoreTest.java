@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
 import java.util.stream.Stream;
 
@@ -31,15 +32,18 @@ class RateStoreTest {
     private static final Redis REDIS = Redis.createClient(VERTX, "redis://127.0.0.1:6379");
     private static final String PREFIX = "decode-runner-test:" + UUID.randomUUID() + ":";
 
+    private static final List<RedisRateStore> OPENED = new CopyOnWriteArrayList<>();
+
     @AfterAll
     static void closeRedis() {
+        OPENED.forEach(RedisRateStore::close);
         REDIS.close();
         VERTX.closeAndAwait();
     }
 
     static Stream<Arguments> stores() {
         Function<ManualLimitsClock, RateStore> local = clock -> new LocalRateStore(clock, 1000, Duration.ofMinutes(1));
-        Function<ManualLimitsClock, RateStore> redis = clock -> new RedisRateStore(VERTX, REDIS, PREFIX, clock, Duration.ofSeconds(5));
+        Function<ManualLimitsClock, RateStore> redis = RateStoreTest::redisStore;
         return Stream.of(Arguments.of("memory", local), Arguments.of("redis", redis));
     }
 
@@ -109,26 +113,21 @@ class RateStoreTest {
     @Test
     void twoLimitersSharingOneRedisEnforceOneCombinedLimit() {
         ManualLimitsClock clock = new ManualLimitsClock();
-        RedisRateStore first = new RedisRateStore(VERTX, REDIS, PREFIX, clock, Duration.ofSeconds(5));
-        Redis otherConnection = Redis.createClient(VERTX, "redis://127.0.0.1:6379");
-        try {
-            RedisRateStore second = new RedisRateStore(VERTX, otherConnection, PREFIX, clock, Duration.ofSeconds(5));
-            String principal = principal();
-            int allowed = 0;
-            for (int i = 0; i < 60; i++) {
-                allowed += consume(first, principal, GENERAL).allowed() ? 1 : 0;
-                allowed += consume(second, principal, GENERAL).allowed() ? 1 : 0;
-            }
-            assertThat(allowed).isEqualTo(100);
-        } finally {
-            otherConnection.close();
+        RedisRateStore first = redisStore(clock);
+        RedisRateStore second = redisStore(clock);
+        String principal = principal();
+        int allowed = 0;
+        for (int i = 0; i < 60; i++) {
+            allowed += consume(first, principal, GENERAL).allowed() ? 1 : 0;
+            allowed += consume(second, principal, GENERAL).allowed() ? 1 : 0;
         }
+        assertThat(allowed).isEqualTo(100);
     }
 
     @Test
     void redisKeysExpireOnTheirOwnOnceTheirBucketIsFullAgain() {
         ManualLimitsClock clock = new ManualLimitsClock();
-        RedisRateStore store = new RedisRateStore(VERTX, REDIS, PREFIX, clock, Duration.ofSeconds(5));
+        RedisRateStore store = redisStore(clock);
         String principal = principal();
         for (int i = 0; i < 10; i++) {
             consume(store, principal, GENERAL);
@@ -157,6 +156,12 @@ class RateStoreTest {
         assertThat(store.size()).isEqualTo(100);
         clock.advance(Duration.ofSeconds(61));
         assertThat(store.size()).isZero();
+    }
+
+    private static RedisRateStore redisStore(LimitsClock clock) {
+        RedisRateStore store = new RedisRateStore(VERTX.getDelegate(), "redis://127.0.0.1:6379", PREFIX, clock, Duration.ofSeconds(5));
+        OPENED.add(store);
+        return store;
     }
 
     private static Verdict consume(RateStore store, String principal, Window window) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.junit.jupiter.api.AfterAll;
@@ -12,8 +13,6 @@ import org.junit.jupiter.api.Test;
 
 import dev.decode.runner.platform.errors.ProblemException;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.quarkus.runtime.configuration.DurationConverter;
-import io.smallrye.config.SmallRyeConfigBuilder;
 import io.vertx.mutiny.core.Vertx;
 
 /** What requests and readiness get while the configured Redis cannot be reached (nothing listens on port 1). */
@@ -58,12 +57,6 @@ class RedisFailurePolicyTest {
     }
 
     private static LimitsConfig config(String onFailure) {
-        return new SmallRyeConfigBuilder()
-                .withMapping(LimitsConfig.class)
-                .withConverter(Duration.class, 200, new DurationConverter())
-                .withDefaultValue("runner.limits.redis-url", "redis://127.0.0.1:1")
-                .withDefaultValue("runner.limits.redis.on-failure", onFailure)
-                .build()
-                .getConfigMapping(LimitsConfig.class);
+        return LimitsConfigs.withRedis("redis://127.0.0.1:1", Map.of("on-failure", onFailure));
     }
 }

@@ -1,0 +1,30 @@
+package dev.decode.runner.limits;
+
+import java.util.List;
+
+import io.smallrye.mutiny.subscription.UniEmitter;
+import io.vertx.core.impl.ContextInternal;
+
+/**
+ * One request's check waiting for Redis, and the Vert.x context it came from. Its answer is delivered on that context:
+ * at once when the answer arrives on the context's own event loop (requests run on duplicated contexts of the loop that
+ * sends their batch), else as a task on it; a caller outside Vert.x gets it on the loop's thread.
+ */
+record PendingCheck(String principal, List<Window> windows, ContextInternal context, UniEmitter<? super List<Verdict>> emitter) {
+
+    void complete(List<Verdict> verdicts) {
+        if (context == null) {
+            emitter.complete(verdicts);
+        } else {
+            context.emit(verdicts, emitter::complete);
+        }
+    }
+
+    void fail(Throwable failure) {
+        if (context == null) {
+            emitter.fail(failure);
+        } else {
+            context.emit(failure, emitter::fail);
+        }
+    }
+}
