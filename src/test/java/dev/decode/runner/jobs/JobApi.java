@@ -108,6 +108,21 @@ final class JobApi {
         return pids;
     }
 
+    /** CPU time the job's live processes have used so far (user + system, from /proc/<pid>/stat). */
+    static long cpuMillis(String jobId) throws IOException {
+        long ticks = 0;
+        for (long pid : processesOf(jobId)) {
+            try {
+                String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+                String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+            } catch (IOException e) {
+                // the process ended while we looked
+            }
+        }
+        return ticks * 10; // USER_HZ is 100 on Linux
+    }
+
     static Path userDir(String username) {
         return Path.of("target/test-data/users", username).toAbsolutePath();
     }

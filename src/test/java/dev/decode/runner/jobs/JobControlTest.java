@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
@@ -189,11 +190,16 @@ class JobControlTest {
     }
 
 
-    /** Submits the slow model and returns once it runs. */
-    private static String startSlowModel(String token) {
+    /**
+     * Submits the slow model and returns once DuckDB is executing it: dbt reports the node started while it still
+     * compiles the model, and an interrupt that comes before DuckDB starts the query does not stop the query.
+     */
+    private static String startSlowModel(String token) throws IOException {
         String id = startSlowJob(token);
         await().atMost(Duration.ofMinutes(2)).until(() -> "started".equals(
                 JobApi.job(token, id).getString("nodes.find { it.uniqueId == 'model.starter.slow' }.status")));
+        long atStart = JobApi.cpuMillis(id);
+        await().atMost(Duration.ofMinutes(1)).until(() -> JobApi.cpuMillis(id) - atStart >= 1_000);
         return id;
     }
 
