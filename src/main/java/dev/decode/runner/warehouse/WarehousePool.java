@@ -117,14 +117,15 @@ public class WarehousePool implements DatabaseLocks.ConnectionEviction {
             inUse++;
             return own.pollFirst();
         }
-        if (open == config.poolSize()) {
-            // A slot is held, so fewer than poolSize connections are in use: one of the open ones is idle.
+        if (open < config.poolSize()) {
+            open++;
+        } else {
+            // A slot is held, so fewer than poolSize connections are in use: one of the open ones is idle, and the
+            // connection about to be opened takes its place.
             PooledConnection victim = leastRecentlyUsedIdle();
             removeIdle(victim);
             victim.closeQuietly();
-            open--;
         }
-        open++;
         inUse++;
         return null;
     }
