@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * The limit for the warehouse benchmark: the same statement through DuckDB JDBC in one process, one connection per
  * thread, the same DuckDB settings as the service's sandbox, every row read. Prints requests/s, p50 and p99.
  * Usage: java -cp duckdb_jdbc.jar bench/InProcessQuery.java <database file> <learn file> <threads> <seconds> <sql>
+ * [warm-up seconds]: queries run for the warm-up first, uncounted, so that the JIT has compiled the loop.
  */
 public class InProcessQuery {
     public static void main(String[] args) throws Exception {
@@ -19,6 +20,7 @@ public class InProcessQuery {
         int threads = Integer.parseInt(args[2]);
         int seconds = Integer.parseInt(args[3]);
         String sql = args[4];
+        int warmUpSeconds = args.length > 5 ? Integer.parseInt(args[5]) : 0;
         try (Connection setup = DriverManager.getConnection("jdbc:duckdb:" + database); Statement s = setup.createStatement()) {
             s.execute("attach '" + learn + "' as learn (read_only)");
             s.execute("set threads = 1");
@@ -27,6 +29,7 @@ public class InProcessQuery {
             long[][] latencies = new long[threads][];
             List<Thread> workers = new ArrayList<>();
             AtomicBoolean stop = new AtomicBoolean();
+            AtomicBoolean counting = new AtomicBoolean(warmUpSeconds == 0);
             int[] counts = new int[threads];
             for (int t = 0; t < threads; t++) {
                 int index = t;
@@ -44,6 +47,9 @@ public class InProcessQuery {
                                     }
                                 }
                             }
+                            if (!counting.get()) {
+                                continue;
+                            }
                             if (counts[index] == latencies[index].length) {
                                 latencies[index] = Arrays.copyOf(latencies[index], counts[index] * 2);
                             }
@@ -56,6 +62,8 @@ public class InProcessQuery {
                 workers.add(worker);
             }
             workers.forEach(Thread::start);
+            Thread.sleep(warmUpSeconds * 1000L);
+            counting.set(true);
             Thread.sleep(seconds * 1000L);
             stop.set(true);
             for (Thread worker : workers) {

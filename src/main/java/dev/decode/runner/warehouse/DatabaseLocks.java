@@ -44,6 +44,13 @@ public class DatabaseLocks {
         return stamp == 0 ? Optional.empty() : Optional.of(once(() -> lock.unlockRead(stamp)));
     }
 
+    /** Without waiting: empty while a job holds the database. Safe on an event-loop thread. */
+    public Optional<Lease> readNow(String username) {
+        StampedLock lock = lockOf(username);
+        long stamp = lock.tryReadLock();
+        return stamp == 0 ? Optional.empty() : Optional.of(once(() -> lock.unlockRead(stamp)));
+    }
+
     /**
      * Takes the user's database for a dbt job: waits for running queries to finish, then closes the pool's idle
      * connections to the file so that the job's process can open it. Empty when queries held it longer than {@code wait}.

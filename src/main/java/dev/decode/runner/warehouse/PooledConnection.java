@@ -16,6 +16,7 @@ public class PooledConnection implements AutoCloseable {
     private final Connection connection;
     private Instant idleSince = Instant.EPOCH;
     private boolean broken;
+    private boolean returnsSlot;
 
     PooledConnection(WarehousePool pool, String username, Connection connection) {
         this.pool = pool;
@@ -39,6 +40,15 @@ public class PooledConnection implements AutoCloseable {
     @Override
     public void close() {
         pool.released(this, broken);
+    }
+
+    /** Whether closing also gives the pool's slot back; a lent connection's slot passes on when its work returns. */
+    boolean returnsSlot() {
+        return returnsSlot;
+    }
+
+    void returnsSlot(boolean returnsSlot) {
+        this.returnsSlot = returnsSlot;
     }
 
     Instant idleSince() {

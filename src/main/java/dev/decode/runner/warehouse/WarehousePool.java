@@ -4,7 +4,6 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -15,7 +14,8 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Semaphore;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 import jakarta.annotation.PreDestroy;
@@ -26,12 +26,14 @@ import org.jboss.logging.Logger;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.vertx.core.Context;
 
 /**
  * At most {@code poolSize} open DuckDB connections across all users, reused across requests. An idle connection
  * serves its own user again; when all are open, the least recently used idle one of another user is closed to make
  * room; when all are in use, borrowers wait in arrival order up to the borrow limit, and each returned connection
- * wakes exactly one of them. All methods block: call them on workers.
+ * goes to the first of them. All methods block: call them on workers.
  */
 @ApplicationScoped
 public class WarehousePool implements DatabaseLocks.ConnectionEviction {
@@ -44,12 +46,14 @@ public class WarehousePool implements DatabaseLocks.ConnectionEviction {
     private final Timer borrowWait;
     private final Map<String, Object> openMonitors = new ConcurrentHashMap<>();
     private final Map<String, Deque<PooledConnection>> idle = new HashMap<>();
-    /**
-     * One permit per connection that may be in use. Waiting borrowers queue in arrival order and each release wakes
-     * the first; not "fair", because letting a borrower that arrives just then take the permit at once measured about
-     * a fifth more point queries per second than handing it to the sleeping one (docs/PERFORMANCE.md, Warehouse).
-     */
-    private final Semaphore slots;
+    /** One slot per connection that may be in use. */
+    private final FifoSlots slots;
+    private final Executor workers = Infrastructure.getDefaultWorkerPool();
+    private final ScheduledThreadPoolExecutor waitLimits = new ScheduledThreadPoolExecutor(1, runnable -> {
+        Thread thread = new Thread(runnable, "warehouse-pool-wait-limit");
+        thread.setDaemon(true);
+        return thread;
+    });
     private int open;
     private int inUse;
     private boolean closed;
@@ -58,7 +62,8 @@ public class WarehousePool implements DatabaseLocks.ConnectionEviction {
         this.connector = connector;
         this.config = config;
         this.clock = clock;
-        this.slots = new Semaphore(config.poolSize());
+        waitLimits.setRemoveOnCancelPolicy(true);
+        this.slots = new FifoSlots(config.poolSize(), waitLimits, workers);
         this.borrowWait = Timer.builder("warehouse.pool.borrow.wait").description("Time spent waiting for a DuckDB connection")
                 .publishPercentileHistogram().register(registry);
         Gauge.builder("warehouse.pool.connections", this, pool -> pool.stats().open()).tag("state", "open").register(registry);
@@ -71,36 +76,84 @@ public class WarehousePool implements DatabaseLocks.ConnectionEviction {
     }
 
     public synchronized Stats stats() {
-        return new Stats(open, open - inUse, inUse, slots.getQueueLength());
+        return new Stats(open, open - inUse, inUse, slots.waiting());
     }
 
-    /** A connection of {@code username}'s database; closing it returns it to the pool. */
+    /** A connection of {@code username}'s database, after waiting in line up to the borrow limit; closing it returns it. */
     public PooledConnection borrow(String username) throws SQLException, InterruptedException {
+        if (!config.pooling()) {
+            return unpooled(username);
+        }
         long started = System.nanoTime();
+        boolean admitted = slots.acquire(config.borrowWait());
+        borrowWait.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+        if (!admitted) {
+            throw new WarehouseBusyException(config.borrowWait());
+        }
         try {
-            if (!config.pooling()) {
-                return unpooled(username);
-            }
-            if (!slots.tryAcquire(config.borrowWait().toNanos(), TimeUnit.NANOSECONDS)) {
-                throw new WarehouseBusyException(config.borrowWait());
-            }
-            PooledConnection reused = reserve(username);
-            if (reused != null) {
-                return reused;
-            }
+            return connect(username, true);
+        } catch (SQLException | RuntimeException e) {
+            slots.release();
+            throw e;
+        }
+    }
+
+    /**
+     * Gives {@code work} a connection of {@code username}'s database when its turn comes: at once (on a worker when
+     * called on an event loop), or on the thread that returns a connection after the borrowers before it were served.
+     * {@code work} closes the connection; it is refused with {@link WarehouseBusyException} when no connection came
+     * within the borrow limit. Never blocks the caller.
+     */
+    public void lend(String username, Lending work) {
+        if (!config.pooling()) {
+            workers.execute(() -> hand(username, work, false));
+            return;
+        }
+        long queuedAt = System.nanoTime();
+        slots.runInTurn(Context.isOnEventLoopThread() ? workers : null, () -> {
+            borrowWait.record(System.nanoTime() - queuedAt, TimeUnit.NANOSECONDS);
+            hand(username, work, true);
+        }, config.borrowWait(), () -> {
+            borrowWait.record(System.nanoTime() - queuedAt, TimeUnit.NANOSECONDS);
+            work.refused(new WarehouseBusyException(config.borrowWait()));
+        });
+    }
+
+    /** Work that needs a connection; see {@link #lend}. */
+    public interface Lending {
+        void run(PooledConnection connection);
+
+        void refused(Exception reason);
+    }
+
+    private void hand(String username, Lending work, boolean pooled) {
+        PooledConnection connection;
+        try {
+            connection = pooled ? connect(username, false) : unpooled(username);
+        } catch (SQLException | RuntimeException e) {
+            work.refused(e);
+            return;
+        }
+        work.run(connection);
+    }
+
+    /** With a slot held; {@code returnsSlot} when closing the connection also gives the slot back. */
+    private PooledConnection connect(String username, boolean returnsSlot) throws SQLException {
+        PooledConnection connection = reserve(username);
+        if (connection == null) {
             try {
-                Connection connection;
+                Connection opened;
                 synchronized (openMonitors.computeIfAbsent(username, ignored -> new Object())) {
-                    connection = connector.open(username);
+                    opened = connector.open(username);
                 }
-                return new PooledConnection(this, username, connection);
+                connection = new PooledConnection(this, username, opened);
             } catch (SQLException | RuntimeException e) {
                 released(null, true);
                 throw e;
             }
-        } finally {
-            borrowWait.record(Duration.ofNanos(System.nanoTime() - started));
         }
+        connection.returnsSlot(returnsSlot);
+        return connection;
     }
 
     /**
@@ -109,7 +162,6 @@ public class WarehousePool implements DatabaseLocks.ConnectionEviction {
      */
     private synchronized PooledConnection reserve(String username) throws WarehouseBusyException {
         if (closed) {
-            slots.release();
             throw new WarehouseBusyException(config.borrowWait());
         }
         Deque<PooledConnection> own = idle.get(username);
@@ -132,6 +184,7 @@ public class WarehousePool implements DatabaseLocks.ConnectionEviction {
 
     /** Called by {@link PooledConnection#close()}. A broken connection is closed instead of kept. */
     void released(PooledConnection connection, boolean broken) {
+        boolean returnsSlot = connection != null && connection.returnsSlot();
         synchronized (this) {
             inUse--;
             if (connection == null || broken || closed) {
@@ -144,7 +197,9 @@ public class WarehousePool implements DatabaseLocks.ConnectionEviction {
                 idle.computeIfAbsent(connection.username(), ignored -> new ArrayDeque<>()).addFirst(connection);
             }
         }
-        slots.release();
+        if (returnsSlot) {
+            slots.release();
+        }
     }
 
     @Override
@@ -181,6 +236,7 @@ public class WarehousePool implements DatabaseLocks.ConnectionEviction {
         List<PooledConnection> closing = new ArrayList<>();
         synchronized (this) {
             closed = true;
+            waitLimits.shutdown();
             idle.values().forEach(closing::addAll);
             idle.clear();
             open -= closing.size();

@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.UUID;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -17,6 +18,7 @@ import dev.decode.runner.platform.BlockingWork;
 import dev.decode.runner.platform.PlatformConfig;
 import dev.decode.runner.platform.errors.ProblemException;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.subscription.UniEmitter;
 
 /** Runs learners' SQL in their sandboxed database and keeps the history of what they ran. */
 @ApplicationScoped
@@ -66,10 +68,8 @@ public class WarehouseService {
         }
         Instant createdAt = clock.instant();
         // Few operators: with context propagation on, every Mutiny operator captures the request's contexts.
-        return BlockingWork.supply(() -> {
-            SqlGuard.check(sql);
-            return execute(username, sql, rowLimit);
-        }).onItemOrFailure().invoke((result, failure) -> record(username, sql, createdAt, result, failure));
+        return Uni.createFrom().<QueryResult>emitter(answer -> start(username, sql, rowLimit, answer))
+                .onItemOrFailure().invoke((result, failure) -> record(username, sql, createdAt, result, failure));
     }
 
     public Uni<List<QueryHistoryStore.Entry>> history(String username, Integer limit) {
@@ -80,13 +80,47 @@ public class WarehouseService {
         return history.newest(username, size);
     }
 
-    private QueryResult execute(String username, String sql, int maxRows) throws SQLException, InterruptedException {
-        try (DatabaseLocks.Lease lease = locks.read(username, config.databaseBusyWait()).orElseThrow(WarehouseProblems::databaseBusy);
-                PooledConnection connection = pool.borrow(username)) {
-            return runner.run(connection, sql, maxRows, config.queryTimeout());
-        } catch (SQLException e) {
-            throw fromDuckDb(e);
+    /**
+     * Called on the event loop. Under load most queries find every connection busy and only join the line here,
+     * without a hop to a worker: the thread that returns a connection runs the next in line.
+     */
+    private void start(String username, String sql, int maxRows, UniEmitter<? super QueryResult> answer) {
+        Optional<DatabaseLocks.Lease> free = locks.readNow(username);
+        if (free.isPresent()) {
+            lend(username, sql, maxRows, free.get(), answer);
+            return;
         }
+        // A dbt job has the database: wait for it on a worker.
+        BlockingWork.run(() -> lend(username, sql, maxRows,
+                locks.read(username, config.databaseBusyWait()).orElseThrow(WarehouseProblems::databaseBusy), answer))
+                .subscribe().with(ignored -> {
+                }, answer::fail);
+    }
+
+    private void lend(String username, String sql, int maxRows, DatabaseLocks.Lease lease, UniEmitter<? super QueryResult> answer) {
+        pool.lend(username, new WarehousePool.Lending() {
+            @Override
+            public void run(PooledConnection connection) {
+                QueryResult result;
+                try (lease; connection) {
+                    SqlGuard.check(sql);
+                    result = runner.run(connection, sql, maxRows, config.queryTimeout());
+                } catch (SQLException e) {
+                    answer.fail(fromDuckDb(e));
+                    return;
+                } catch (RuntimeException e) {
+                    answer.fail(e);
+                    return;
+                }
+                answer.complete(result);
+            }
+
+            @Override
+            public void refused(Exception reason) {
+                lease.close();
+                answer.fail(reason instanceof SQLException e ? fromDuckDb(e) : reason);
+            }
+        });
     }
 
     /** DuckDB's own refusals are the sandbox speaking (403); other errors are the learner's SQL (400). */

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -22,7 +23,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 
-/** Borrowers that wait for a connection get one in the order they came, one per returned connection. */
+/** Borrowers and lent work that wait for a connection get one in the order they came, one per returned connection. */
 @QuarkusTest
 @TestProfile(WarehousePoolFairnessTest.OneConnection.class)
 class WarehousePoolFairnessTest {
@@ -69,5 +70,42 @@ class WarehousePoolFairnessTest {
         } finally {
             borrowers.shutdownNow();
         }
+    }
+
+    @Test
+    void queuedWorkRunsInArrivalOrderOnTheThreadThatFreedTheConnection() throws Exception {
+        String username = uniqueUsername("turns");
+        List<String> served = new CopyOnWriteArrayList<>();
+        List<String> threads = new CopyOnWriteArrayList<>();
+        CountDownLatch finished = new CountDownLatch(4);
+        PooledConnection held = pool.borrow(username);
+        for (int i = 0; i < 4; i++) {
+            String name = "work-" + i;
+            pool.lend(username, new WarehousePool.Lending() {
+                @Override
+                public void run(PooledConnection connection) {
+                    try (connection) {
+                        served.add(name);
+                        threads.add(Thread.currentThread().getName());
+                    }
+                    finished.countDown();
+                }
+
+                @Override
+                public void refused(Exception reason) {
+                    served.add(name + " refused: " + reason);
+                    finished.countDown();
+                }
+            });
+        }
+        assertThat(pool.stats().waiting()).isEqualTo(4);
+        assertThat(served).isEmpty();
+
+        held.close();
+        assertThat(finished.await(20, TimeUnit.SECONDS)).isTrue();
+        assertThat(served).containsExactly("work-0", "work-1", "work-2", "work-3");
+        assertThat(threads).as("one thread runs the line; nobody is woken per connection").containsOnly(threads.get(0));
+        assertThat(pool.stats().inUse()).isZero();
+        assertThat(pool.stats().waiting()).isZero();
     }
 }
