@@ -2,13 +2,13 @@ package dev.decode.runner.limits;
 
 import java.util.List;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
 import dev.decode.runner.platform.errors.ProblemMapper;
 import dev.decode.runner.users.Principal;
 import io.quarkus.vertx.web.RouteFilter;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.net.SocketAddress;
@@ -24,7 +24,11 @@ class LimitsFilter {
 
     private static final String API = "/api/";
     private static final Set<String> EXPENSIVE = Set.of("/api/v1/queries", "/api/v1/jobs", "/api/v1/tutor/chat");
-    private static final Pattern LOG_STREAM = Pattern.compile("^/api/v1/jobs/[^/]+/logs/?$");
+    private static final String JOBS = "/api/v1/jobs/";
+    private static final String LOGS = "/logs";
+    private static final CharSequence LIMIT = HttpHeaders.createOptimized("RateLimit-Limit");
+    private static final CharSequence REMAINING = HttpHeaders.createOptimized("RateLimit-Remaining");
+    private static final CharSequence RESET = HttpHeaders.createOptimized("RateLimit-Reset");
 
     private final LimitsConfig config;
     private final RateLimiter limiter;
@@ -72,9 +76,9 @@ class LimitsFilter {
 
     private void admit(RoutingContext rc, Principal principal, String key, Verdict verdict) {
         HttpServerResponse response = rc.response()
-                .putHeader("RateLimit-Limit", Integer.toString(verdict.window().limit()))
-                .putHeader("RateLimit-Remaining", Long.toString(verdict.remaining()))
-                .putHeader("RateLimit-Reset", Long.toString(verdict.resetSeconds()));
+                .putHeader(LIMIT, Integer.toString(verdict.window().limit()))
+                .putHeader(REMAINING, Long.toString(verdict.remaining()))
+                .putHeader(RESET, Long.toString(verdict.resetSeconds()));
         if (!verdict.allowed()) {
             rejections.rejected(key, verdict.window().name());
             problems.write(response, LimitExceeded.rateLimited(verdict), rc.normalizedPath());
@@ -82,7 +86,7 @@ class LimitsFilter {
         }
         // Unauthenticated requests are answered 401 at once; only a principal's own requests can pile up.
         if (principal != null) {
-            boolean logStream = rc.request().method() == HttpMethod.GET && LOG_STREAM.matcher(rc.normalizedPath()).matches();
+            boolean logStream = rc.request().method() == HttpMethod.GET && isLogStream(rc.normalizedPath());
             int cap = logStream ? config.logStreams() : config.concurrentRequests();
             var slot = (logStream ? logStreams : requests).tryAcquire(key, cap);
             if (slot.isEmpty()) {
@@ -102,6 +106,16 @@ class LimitsFilter {
         }
         String bare = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
         return EXPENSIVE.contains(bare);
+    }
+
+    /** {@code /api/v1/jobs/{id}/logs}, with or without a trailing slash. */
+    private static boolean isLogStream(String path) {
+        if (!path.startsWith(JOBS)) {
+            return false;
+        }
+        int end = path.endsWith("/") ? path.length() - 1 : path.length();
+        int slash = path.indexOf('/', JOBS.length());
+        return slash > JOBS.length() && end - slash == LOGS.length() && path.startsWith(LOGS, slash);
     }
 
     private static String clientAddress(RoutingContext rc) {
