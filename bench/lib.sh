@@ -4,6 +4,7 @@ set -euo pipefail
 BENCH_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$BENCH_ROOT/scripts/lib.sh"
 source "$BENCH_ROOT/bench/image-jvm.sh"
+source "$BENCH_ROOT/bench/jit.sh"
 ensure_everything >/dev/null 2>&1 || ensure_everything
 command -v wrk >/dev/null || apt_install wrk
 command -v curl >/dev/null || apt_install curl

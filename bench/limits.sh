@@ -7,14 +7,14 @@
 #
 #   bash bench/limits.sh            # uses target/quarkus-app, building it first if it is missing
 #   BUILD=1 bash bench/limits.sh    # rebuild first
-# Environment: DURATION (15s), WARMUP (10s), CONNECTIONS (16), THREADS (2), ROUNDS (3: the modes run interleaved,
+# Each service is first warmed up until its JIT compiler is quiet (bench/jit.sh).
+# Environment: DURATION (15s), CONNECTIONS (16), THREADS (2), ROUNDS (3: the modes run interleaved,
 # round after round, and the median of each is reported, so that a burst of other load hits all modes alike),
 # PORT (18431), DATABASE_URL (the local default), BENCH_REDIS_URL (redis://127.0.0.1:6379).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DURATION=${DURATION:-15s}
-WARMUP=${WARMUP:-10s}
 CONNECTIONS=${CONNECTIONS:-16}
 THREADS=${THREADS:-2}
 ROUNDS=${ROUNDS:-3}
@@ -29,6 +29,8 @@ trap 'stop_service; rm -rf "$WORK"' EXIT
 command -v wrk >/dev/null || { echo "wrk is required (apt-get install wrk)" >&2; exit 1; }
 # Readiness also checks the dbt executable; the pinned one is what the service runs with.
 source scripts/lib.sh
+source bench/jit.sh
+source bench/image-jvm.sh
 ensure_dbt
 if [[ ${BUILD:-0} == 1 || ! -f target/quarkus-app/quarkus-run.jar ]]; then
   ./mvnw -B -ntp -q package -DskipTests
@@ -51,7 +53,7 @@ start_service() {
       RUNNER_LIMITS_ENABLED=$enabled REDIS_URL="$redis" RUNNER_LIMITS_REDIS_KEY_PREFIX="bench-$$-$mode:" \
       RUNNER_LIMITS_REQUESTS_PER_MINUTE=1000000000 RUNNER_LIMITS_EXPENSIVE_PER_MINUTE=1000000000 \
       RUNNER_LIMITS_CONCURRENT_REQUESTS=100000 \
-      java -Xmx256m -jar target/quarkus-app/quarkus-run.jar >"$WORK/service-$mode.log" 2>&1 &
+      java $(image_java_opts) -jar target/quarkus-app/quarkus-run.jar >"$WORK/service-$mode.log" 2>&1 &
   SERVICE_PID=$!
   for _ in $(seq 1 120); do
     curl -fsS "$BASE/q/health/ready" >/dev/null 2>&1 && return 0
@@ -70,7 +72,7 @@ run() {
   user="bench_$(date +%s%N | tail -c 9)"
   token=$(curl -fsS -X POST "$BASE/api/v1/users" -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' \
       -d "{\"username\":\"$user\"}" | sed 's/.*"token":"\([^"]*\)".*/\1/')
-  wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" -H "Authorization: Bearer $token" "$BASE/api/v1/me" >/dev/null
+  warm_up_until_jit_quiet "$SERVICE_PID" wrk -t"$THREADS" -c"$CONNECTIONS" -d5s -H "Authorization: Bearer $token" "$BASE/api/v1/me" >&2
   local cpu_before redis_before
   cpu_before=$(process_cpu_us "$SERVICE_PID"); redis_before=$(redis_cpu_us)
   out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -H "Authorization: Bearer $token" "$BASE/api/v1/me")
@@ -98,7 +100,7 @@ redis_cpu_us() {
     | awk -F: '/^used_cpu_(sys|user):/ {t += $2} END {printf "%d", t * 1000000}'
 }
 
-echo "wrk -t$THREADS -c$CONNECTIONS -d$DURATION (after $WARMUP warm-up) GET /api/v1/me, one user; $(nproc) cores;" \
+echo "wrk -t$THREADS -c$CONNECTIONS -d$DURATION (after a warm-up until the JIT is quiet) GET /api/v1/me, one user; $(nproc) cores;" \
      "$ROUNDS rounds, load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 declare -A RPS P99 REFUSED CPU RCPU
 for round in $(seq 1 "$ROUNDS"); do

@@ -3,7 +3,9 @@
 # design), and the same statement through DuckDB JDBC in-process (the limit), at 1, 16 and 64 connections.
 # Usage: bench/warehouse.sh [seconds per run]   (default 10)
 # The service and the in-process limit run with the production image's JVM flags (bench/image-jvm.sh);
-# BENCH_JAVA_OPTS overrides them, BENCH_JAVA_OPTS= runs with the JVM's defaults.
+# BENCH_JAVA_OPTS overrides them, BENCH_JAVA_OPTS= runs with the JVM's defaults. Each service is driven at 16
+# connections, point and aggregate queries in turn, until its JIT compiler is quiet (bench/jit.sh); the in-process
+# limit warms up for IN_PROCESS_WARMUP seconds (15) before it counts.
 source "$(dirname "$0")/lib.sh"
 seconds=${1:-10}
 export BENCH_JAVA_OPTS=${BENCH_JAVA_OPTS-$(image_java_opts)}
@@ -22,6 +24,10 @@ drive() {
   errors=$(awk '/Non-2xx/ {print $4}' <<<"$out")
   printf '%s %s %s %s\n' "$rps" "$(to_ms "$p50")" "$(to_ms "$p99")" "${errors:-0}"
 }
+warm_both() {
+  BENCH_SQL="$POINT" wrk -t2 -c16 -d4s -s "$BENCH_ROOT/bench/query.lua" "$BASE/api/v1/queries"
+  BENCH_SQL="$AGGREGATE" wrk -t2 -c16 -d1s -s "$BENCH_ROOT/bench/query.lua" "$BASE/api/v1/queries"
+}
 to_ms() { python3 -c "import re,sys; v,u=re.match(r'([0-9.]+)(us|ms|s)','$1').groups(); print(round(float(v)*{'us':0.001,'ms':1,'s':1000}[u],2))"; }
 
 declare -A R
@@ -29,9 +35,9 @@ for mode in pooled per_query; do
   if [ "$mode" = pooled ]; then start_service "$mode"; else start_service "$mode" RUNNER_WAREHOUSE_POOLING=false; fi
   learner="bench_${mode}_$(date +%s)"
   export BENCH_TOKEN; BENCH_TOKEN=$(create_learner "$learner")
+  echo "$mode $(warm_up_until_jit_quiet "$SERVICE_PID" warm_both)"
   for query in point aggregate; do
     sql=$POINT; [ "$query" = aggregate ] && sql=$AGGREGATE
-    BENCH_SQL="$sql" wrk -t1 -c4 -d3s -s "$BENCH_ROOT/bench/query.lua" "$BASE/api/v1/queries" >/dev/null   # warm-up
     for c in 1 16 64; do R[$mode,$query,$c]=$(drive "$mode" "$sql" "$c"); done
   done
   if [ "$mode" = pooled ]; then
@@ -43,7 +49,7 @@ cp "$learner_db" "$BENCH_TMP/inprocess.duckdb"
 for query in point aggregate; do
   sql=$POINT; [ "$query" = aggregate ] && sql=$AGGREGATE
   for c in 1 16 64; do
-    R[in_process,$query,$c]="$(java $(tr ' ' '\n' <<<"$BENCH_JAVA_OPTS" | grep '^-X' | tr '\n' ' ') -cp "$duckdb_jar" "$BENCH_ROOT/bench/InProcessQuery.java" "$BENCH_TMP/inprocess.duckdb" "$learn_db" "$c" "$seconds" "$sql") 0"
+    R[in_process,$query,$c]="$(java $(tr ' ' '\n' <<<"$BENCH_JAVA_OPTS" | grep '^-X' | tr '\n' ' ') -cp "$duckdb_jar" "$BENCH_ROOT/bench/InProcessQuery.java" "$BENCH_TMP/inprocess.duckdb" "$learn_db" "$c" "$seconds" "$sql" "${IN_PROCESS_WARMUP:-15}") 0"
   done
 done
 
