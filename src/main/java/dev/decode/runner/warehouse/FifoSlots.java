@@ -26,7 +26,7 @@ final class FifoSlots {
     private final Executor dispatch;
     private int free;
 
-    /** {@code dispatch} runs the turns whose slot a blocking borrower gives back. */
+    /** {@code dispatch} runs turns that find a slot free, and those whose slot a blocking borrower gives back. */
     FifoSlots(int slots, ScheduledExecutorService timer, Executor dispatch) {
         this.free = slots;
         this.timer = timer;
@@ -58,11 +58,11 @@ final class FifoSlots {
     }
 
     /**
-     * Runs {@code turn} at once when a slot is free (on {@code startOn}, or on this thread when that is null), else
-     * queues it: it then runs on the thread that frees a slot for it, or {@code onTimeout} runs on the timer's thread
-     * when none does within {@code wait}. The slot is given back when the turn returns.
+     * Runs {@code turn} at once on the dispatch executor when a slot is free, else queues it: it then runs on the
+     * thread that frees a slot for it, or {@code onTimeout} runs on the timer's thread when none does within
+     * {@code wait}. The slot is given back when the turn returns.
      */
-    void runInTurn(Executor startOn, Runnable turn, Duration wait, Runnable onTimeout) {
+    void runInTurn(Runnable turn, Duration wait, Runnable onTimeout) {
         Queued queued;
         synchronized (this) {
             if (free > 0) {
@@ -74,11 +74,7 @@ final class FifoSlots {
             }
         }
         if (queued == null) {
-            if (startOn == null) {
-                runTurns(turn);
-            } else {
-                startOn.execute(() -> runTurns(turn));
-            }
+            dispatch.execute(() -> runTurns(turn));
             return;
         }
         Runnable expire = () -> {

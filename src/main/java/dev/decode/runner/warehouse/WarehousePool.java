@@ -27,7 +27,6 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
-import io.vertx.core.Context;
 
 /**
  * At most {@code poolSize} open DuckDB connections across all users, reused across requests. An idle connection
@@ -99,10 +98,11 @@ public class WarehousePool implements DatabaseLocks.ConnectionEviction {
     }
 
     /**
-     * Gives {@code work} a connection of {@code username}'s database when its turn comes: at once (on a worker when
-     * called on an event loop), or on the thread that returns a connection after the borrowers before it were served.
-     * {@code work} closes the connection; it is refused with {@link WarehouseBusyException} when no connection came
-     * within the borrow limit. Never blocks the caller.
+     * Gives {@code work} a connection of {@code username}'s database when its turn comes: at once on a worker, or on
+     * the thread that returns a connection after the borrowers before it were served. {@code work} closes the
+     * connection; it is refused with {@link WarehouseBusyException} when no connection came within the borrow limit.
+     * Never blocks the caller, and never runs {@code work} on the caller's thread, which may be an event loop or a
+     * worker still inside another query's answer.
      */
     public void lend(String username, Lending work) {
         if (!config.pooling()) {
@@ -110,7 +110,7 @@ public class WarehousePool implements DatabaseLocks.ConnectionEviction {
             return;
         }
         long queuedAt = System.nanoTime();
-        slots.runInTurn(Context.isOnEventLoopThread() ? workers : null, () -> {
+        slots.runInTurn(() -> {
             borrowWait.record(System.nanoTime() - queuedAt, TimeUnit.NANOSECONDS);
             hand(username, work, true);
         }, config.borrowWait(), () -> {

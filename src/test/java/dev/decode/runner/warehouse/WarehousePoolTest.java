@@ -115,6 +115,8 @@ class WarehousePoolTest {
             assertThat(pool.stats().open()).as("the job's lock closed the user's idle connection").isEqualTo(openBefore - 1);
             query(token, "select * from t", null).statusCode(409).contentType("application/problem+json")
                     .body("type", equalTo("/problems/database-busy"));
+            query(token, "attach 'elsewhere.duckdb' as other", null).statusCode(403)
+                    .body("type", equalTo("/problems/sql-not-allowed"));
         }
         query(token, "select * from t", null).statusCode(200).body("rows[0][0]", is(1));
     }
