@@ -81,10 +81,11 @@ public class WarehouseService {
     }
 
     /**
-     * Called on the event loop. Under load most queries find every connection busy and only join the line here,
-     * without a hop to a worker: the thread that returns a connection runs the next in line. The guard runs here too,
-     * so a refused statement is answered 403 at once, never 409 or 503 after a wait; it only reads the text, and
-     * costs less than parsing the request body that carried it, which also happens on the event loop.
+     * Runs where the call arrives, usually the event loop, so nothing here blocks. Under load most queries find every
+     * connection busy and only join the line here, without a hop to a worker: the thread that returns a connection
+     * runs the next in line. The guard runs here too, so a refused statement is answered 403 at once, never 409 or 503
+     * after a wait; it only reads the text, and costs less than parsing the request body that carried it, which also
+     * happens on the event loop.
      */
     private void start(String username, String sql, int maxRows, UniEmitter<? super QueryResult> answer) {
         try {
