@@ -53,6 +53,11 @@ public class JobSupervisor implements ActiveJobs {
     private final Map<String, Job> jobs = new ConcurrentHashMap<>();
     private final Map<String, JobRun> runs = new ConcurrentHashMap<>();
     private final Map<String, JobFeed> feeds = new ConcurrentHashMap<>();
+    /**
+     * Held while a job enters the queue and while queued jobs start: a job that ends on its own thread starts the next
+     * one, and without it could start a job that was queued but had no log yet.
+     */
+    private final Object admission = new Object();
     private final ExecutorService runners;
     private final ScheduledExecutorService timers;
 
@@ -222,28 +227,32 @@ public class JobSupervisor implements ActiveJobs {
     }
 
     private void enqueue(Job job) {
-        queue.add(job);
-        jobs.put(job.id(), job);
-        try {
-            feeds.put(job.id(), JobFeed.create(launcher.logFile(job.username(), job.id()), json));
-        } catch (RuntimeException e) {
-            queue.removeQueued(job);
-            jobs.remove(job.id());
-            throw e;
+        synchronized (admission) {
+            queue.add(job);
+            jobs.put(job.id(), job);
+            try {
+                feeds.put(job.id(), JobFeed.create(launcher.logFile(job.username(), job.id()), json));
+            } catch (RuntimeException e) {
+                queue.removeQueued(job);
+                jobs.remove(job.id());
+                throw e;
+            }
         }
     }
 
     private void dispatch() {
-        for (Job job : queue.takeStartable()) {
-            job.start();
-            JobRun run = new JobRun(job, feeds.get(job.id()), runDependencies, () -> {
-                runs.remove(job.id());
-                queue.finished(job);
-                dispatch();
-            });
-            runs.put(job.id(), run);
-            timers.schedule(() -> onMaxRunTime(job), config.maxRunTime().toMillis(), TimeUnit.MILLISECONDS);
-            runners.execute(run);
+        synchronized (admission) {
+            for (Job job : queue.takeStartable()) {
+                job.start();
+                JobRun run = new JobRun(job, feeds.get(job.id()), runDependencies, () -> {
+                    runs.remove(job.id());
+                    queue.finished(job);
+                    dispatch();
+                });
+                runs.put(job.id(), run);
+                timers.schedule(() -> onMaxRunTime(job), config.maxRunTime().toMillis(), TimeUnit.MILLISECONDS);
+                runners.execute(run);
+            }
         }
     }
 
