@@ -32,7 +32,7 @@ import io.smallrye.mutiny.infrastructure.Infrastructure;
  * At most {@code poolSize} open DuckDB connections across all users, reused across requests. An idle connection
  * serves its own user again; when all are open, the least recently used idle one of another user is closed to make
  * room; when all are in use, borrowers wait in arrival order up to the borrow limit, and each returned connection
- * goes to the first of them. All methods block: call them on workers.
+ * goes to the first of them. {@link #lend} never blocks; the other methods do: call them on workers.
  */
 @ApplicationScoped
 public class WarehousePool implements DatabaseLocks.ConnectionEviction {

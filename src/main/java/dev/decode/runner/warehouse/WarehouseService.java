@@ -49,8 +49,8 @@ public class WarehouseService {
     }
 
     /**
-     * The bulkhead keeps traffic that passed the per-user limits from parking every worker thread on the pool's
-     * borrow wait; the timeout is a backstop above the query's own limit. Both are configurable through SmallRye
+     * The bulkhead bounds how many queries may stand in the pool's line at once, and how many more may wait to
+     * join it; the timeout is a backstop above the query's own limit. Both are configurable through SmallRye
      * Fault Tolerance's properties ({@code dev.decode.runner.warehouse.WarehouseService/run/Bulkhead/value}, ...).
      */
     @Bulkhead(value = 16, waitingTaskQueue = 64)
