@@ -17,9 +17,9 @@ import io.vertx.redis.client.Response;
  * One event loop's checks on their way to Redis, sent as a group commit. A check that arrives while nothing is in
  * flight goes out when the loop has finished its current round of work (with any other check that round brought);
  * checks that arrive while a batch is in flight wait for its answer, then go out together (up to {@link #MAX_BATCH}
- * per call), and the script decides them in arrival order. Under load a round trip thus carries several checks; when
- * idle, none waits. The loop has its own connection, opened on first use and again after a failure, and every field
- * is touched on the loop's thread only, so nothing is locked.
+ * per call), and the script decides each principal's checks in arrival order (see {@link GcraScript}). Under load a
+ * round trip thus carries several checks; when idle, none waits. The loop has its own connection, opened on first use
+ * and again after a failure, and every field is touched on the loop's thread only, so nothing is locked.
  */
 final class CheckBatcher {
 
@@ -74,7 +74,7 @@ final class CheckBatcher {
             while (checks.size() < MAX_BATCH && !queued.isEmpty()) {
                 checks.add(queued.poll());
             }
-            Batch batch = new Batch(checks, clock.nowMicros());
+            Batch batch = new Batch(GcraScript.runs(checks), clock.nowMicros());
             sent.add(batch);
             batch.timer = loop.setTimer(timeoutMillis, id -> {
                 if (sent.contains(batch)) {
@@ -86,7 +86,7 @@ final class CheckBatcher {
     }
 
     private void send(Batch batch, boolean withSource) {
-        connection.send(script.request(batch.checks, batch.nowMicros, withSource))
+        connection.send(script.request(batch.runs, batch.nowMicros, withSource))
                 .onComplete(reply -> answered(batch, reply, withSource));
     }
 
@@ -104,15 +104,18 @@ final class CheckBatcher {
         }
         List<List<Verdict>> verdicts;
         try {
-            verdicts = GcraScript.verdicts(reply.result(), batch.checks);
+            verdicts = GcraScript.verdicts(reply.result(), batch.runs);
         } catch (RuntimeException unexpectedReply) {
             broken(unexpectedReply);
             return;
         }
         sent.remove(batch);
         loop.owner().cancelTimer(batch.timer);
-        for (int i = 0; i < verdicts.size(); i++) {
-            batch.checks.get(i).complete(verdicts.get(i));
+        int answered = 0;
+        for (GcraScript.Run run : batch.runs) {
+            for (PendingCheck check : run.checks()) {
+                check.complete(verdicts.get(answered++));
+            }
         }
         if (sent.isEmpty() && connection != null && !queued.isEmpty()) {
             flush();
@@ -158,7 +161,7 @@ final class CheckBatcher {
         List<PendingCheck> waiting = new ArrayList<>();
         for (Batch batch : sent) {
             loop.owner().cancelTimer(batch.timer);
-            waiting.addAll(batch.checks);
+            batch.runs.forEach(run -> waiting.addAll(run.checks()));
         }
         sent.clear();
         waiting.addAll(queued);
@@ -170,12 +173,12 @@ final class CheckBatcher {
     }
 
     private static final class Batch {
-        final List<PendingCheck> checks;
+        final List<GcraScript.Run> runs;
         final long nowMicros;
         long timer;
 
-        Batch(List<PendingCheck> checks, long nowMicros) {
-            this.checks = checks;
+        Batch(List<GcraScript.Run> runs, long nowMicros) {
+            this.runs = runs;
             this.nowMicros = nowMicros;
         }
     }

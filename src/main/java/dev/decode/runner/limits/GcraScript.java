@@ -4,8 +4,10 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
@@ -16,48 +18,48 @@ import io.vertx.redis.client.Response;
  * It is GCRA, the generic cell rate algorithm, which decides exactly as the in-memory token buckets do (capacity
  * {@code limit}, refilled continuously) while storing one number per key; every key expires when its bucket would be
  * full again.
+ *
+ * <p>A batch goes to the script in runs: the checks of one principal against the same windows, in arrival order. The
+ * script only counts how many of a run fit, and this class works out each check's verdict from that count, so that a
+ * burst from one principal costs the script about as much as a single check.
  */
 final class GcraScript {
 
     /*
-     * KEYS: every window key of every check, in order. ARGV[1]: now (µs); then per check: its number of windows n and
-     * n pairs of interval (µs per request) and limit. A key holds the theoretical arrival time (TAT) of the next
-     * request; a request fits a window when TAT + interval lies within capacity (limit * interval) of now, and takes
-     * from every window or none. Checks are decided in order, each seeing what the earlier ones took; each changed key
-     * is written once at the end. Returns four integers per window per check: allowed (0/1), remaining, microseconds
-     * until the window is full again, microseconds until the next request fits.
+     * KEYS: every window key of every run, in order. ARGV[1]: now (µs); then per run: its number of checks c, its number
+     * of windows n and n pairs of interval (µs per request) and limit. A key holds the theoretical arrival time (TAT) of
+     * the next request; the j-th check of a run fits a window when TAT + j * interval lies within capacity (limit *
+     * interval) of now, and takes from every window or none, so the first `allowed` checks fit and the rest are refused
+     * without taking anything. Runs of one principal are decided in order, each seeing what the earlier ones took; each
+     * changed key is written once at the end. Returns per run: allowed, then per window its TAT - now before the run.
      */
     static final String TEXT = """
             local now = tonumber(ARGV[1])
             local tats, is_changed, changed, out = {}, {}, {}, {}
-            local k, a = 0, 2
-            while a <= #ARGV do
-              local n = tonumber(ARGV[a])
-              local intervals, capacities, all_fit = {}, {}, true
+            local k, a, last = 0, 2, #ARGV
+            while a <= last do
+              local n = tonumber(ARGV[a + 1])
+              local allowed, at = tonumber(ARGV[a]), #out + 1
               for i = 1, n do
                 local key = KEYS[k + i]
-                intervals[i] = tonumber(ARGV[a + 2 * i - 1])
-                capacities[i] = intervals[i] * tonumber(ARGV[a + 2 * i])
                 if tats[key] == nil then tats[key] = math.max(tonumber(redis.call('GET', key)) or now, now) end
-                if tats[key] + intervals[i] - now > capacities[i] then all_fit = false end
+                local interval = tonumber(ARGV[a + 2 * i])
+                local fit = math.floor((interval * tonumber(ARGV[a + 2 * i + 1]) - (tats[key] - now)) / interval)
+                if fit < allowed then allowed = math.max(fit, 0) end
+                out[at + i] = tats[key] - now
               end
-              for i = 1, n do
-                local key = KEYS[k + i]
-                local next_tat = tats[key] + intervals[i]
-                local fits = next_tat - now <= capacities[i]
-                if all_fit then
+              out[at] = allowed
+              if allowed > 0 then
+                for i = 1, n do
+                  local key = KEYS[k + i]
                   if not is_changed[key] then
                     is_changed[key] = true
                     changed[#changed + 1] = key
                   end
-                  tats[key] = next_tat
+                  tats[key] = tats[key] + allowed * tonumber(ARGV[a + 2 * i])
                 end
-                out[#out + 1] = fits and 1 or 0
-                out[#out + 1] = math.max(0, math.floor((capacities[i] - (tats[key] - now)) / intervals[i]))
-                out[#out + 1] = tats[key] - now
-                out[#out + 1] = fits and 0 or (next_tat - now - capacities[i])
               end
-              k, a = k + n, a + 1 + 2 * n
+              k, a = k + n, a + 2 + 2 * n
             end
             for _, key in ipairs(changed) do
               redis.call('SET', key, string.format('%d', tats[key]), 'PX', math.ceil((tats[key] - now) / 1000))
@@ -66,49 +68,98 @@ final class GcraScript {
             """;
     static final String SHA = sha1(TEXT);
 
+    /** Checks of one principal against the same windows, in arrival order: the script decides them together. */
+    record Run(String principal, List<Window> windows, List<PendingCheck> checks) {
+    }
+
     private final String keyPrefix;
 
     GcraScript(String keyPrefix) {
         this.keyPrefix = keyPrefix;
     }
 
-    /** EVALSHA normally; EVAL once Redis answered NOSCRIPT (its script cache was emptied by a restart). */
-    Request request(List<PendingCheck> checks, long nowMicros, boolean withSource) {
-        int keys = 0;
+    /**
+     * The checks in runs. A principal's checks stay in arrival order; another principal's checks in between do not
+     * matter, because no two principals share a key.
+     */
+    static List<Run> runs(List<PendingCheck> checks) {
+        List<Run> runs = new ArrayList<>();
+        Map<String, Run> lastRunOf = new HashMap<>();
         for (PendingCheck check : checks) {
-            keys += check.windows().size();
+            Run last = lastRunOf.get(check.principal());
+            if (last != null && last.windows().equals(check.windows())) {
+                last.checks().add(check);
+            } else {
+                Run run = new Run(check.principal(), check.windows(), new ArrayList<>(List.of(check)));
+                runs.add(run);
+                lastRunOf.put(check.principal(), run);
+            }
+        }
+        return runs;
+    }
+
+    /** EVALSHA normally; EVAL once Redis answered NOSCRIPT (its script cache was emptied by a restart). */
+    Request request(List<Run> runs, long nowMicros, boolean withSource) {
+        int keys = 0;
+        for (Run run : runs) {
+            keys += run.windows().size();
         }
         Request request = withSource ? Request.cmd(Command.EVAL).arg(TEXT) : Request.cmd(Command.EVALSHA).arg(SHA);
         request.arg(keys);
-        for (PendingCheck check : checks) {
-            for (Window window : check.windows()) {
-                request.arg(keyPrefix + window.name() + ':' + check.principal());
+        for (Run run : runs) {
+            for (Window window : run.windows()) {
+                request.arg(keyPrefix + window.name() + ':' + run.principal());
             }
         }
         request.arg(nowMicros);
-        for (PendingCheck check : checks) {
-            request.arg(check.windows().size());
-            for (Window window : check.windows()) {
+        for (Run run : runs) {
+            request.arg(run.checks().size()).arg(run.windows().size());
+            for (Window window : run.windows()) {
                 request.arg(window.intervalMicros()).arg(window.limit());
             }
         }
         return request;
     }
 
-    /** Each check's verdicts, one per window in the order it gave them. */
-    static List<List<Verdict>> verdicts(Response reply, List<PendingCheck> checks) {
-        List<List<Verdict>> all = new ArrayList<>(checks.size());
+    /**
+     * Every check's verdicts, one per window in the order it gave them; the checks in the order of the runs. The same
+     * verdicts as deciding the checks one by one: the j-th check of a run that fits sees j requests taken, a refused
+     * one sees what the allowed ones left and waits for the window that refused it.
+     */
+    static List<List<Verdict>> verdicts(Response reply, List<Run> runs) {
+        int expected = 0;
+        for (Run run : runs) {
+            expected += 1 + run.windows().size();
+        }
+        if (reply.size() != expected) {
+            throw new IllegalStateException("the script answered " + reply.size() + " numbers, not " + expected);
+        }
+        List<List<Verdict>> all = new ArrayList<>();
         int at = 0;
-        for (PendingCheck check : checks) {
-            List<Verdict> verdicts = new ArrayList<>(check.windows().size());
-            for (Window window : check.windows()) {
-                verdicts.add(new Verdict(window, reply.get(at).toInteger() == 1, reply.get(at + 1).toLong(),
-                        reply.get(at + 2).toLong(), reply.get(at + 3).toLong()));
-                at += 4;
+        for (Run run : runs) {
+            long allowed = reply.get(at).toLong();
+            for (int j = 1; j <= run.checks().size(); j++) {
+                List<Verdict> verdicts = new ArrayList<>(run.windows().size());
+                for (int i = 0; i < run.windows().size(); i++) {
+                    verdicts.add(verdict(run.windows().get(i), reply.get(at + 1 + i).toLong(), allowed, j));
+                }
+                all.add(verdicts);
             }
-            all.add(verdicts);
+            at += 1 + run.windows().size();
         }
         return all;
+    }
+
+    /** The j-th check of a run of which {@code allowed} fit, in a window whose TAT was {@code tatBefore} µs ahead. */
+    private static Verdict verdict(Window window, long tatBefore, long allowed, int j) {
+        long interval = window.intervalMicros();
+        long capacity = interval * window.limit();
+        boolean fits = j <= allowed;
+        long tat = tatBefore + (fits ? j : allowed) * interval;
+        long next = fits ? tat : tat + interval;
+        boolean windowFits = next <= capacity;
+        return new Verdict(window, windowFits, Math.max(0, Math.floorDiv(capacity - tat, interval)), tat,
+                windowFits ? 0 : next - capacity);
     }
 
     static boolean isNoScript(Throwable failure) {
