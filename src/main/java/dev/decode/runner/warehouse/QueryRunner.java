@@ -1,9 +1,9 @@
 package dev.decode.runner.warehouse;
 
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,17 +41,22 @@ public class QueryRunner {
     public QueryResult run(PooledConnection pooled, String sql, int maxRows, Duration timeout) throws SQLException {
         long started = System.nanoTime();
         AtomicBoolean interrupted = new AtomicBoolean();
-        try (Statement statement = pooled.connection().createStatement()) {
-            ScheduledFuture<?> deadline = interrupter.schedule(() -> interrupt(statement, interrupted), timeout.toMillis(),
+        PreparedStatement statement = null;
+        boolean ranWell = false;
+        try {
+            statement = pooled.prepare(sql);
+            PreparedStatement running = statement;
+            ScheduledFuture<?> deadline = interrupter.schedule(() -> interrupt(running, interrupted), timeout.toMillis(),
                     TimeUnit.MILLISECONDS);
             try {
-                boolean hasRows = statement.execute(sql);
+                boolean hasRows = statement.execute();
                 QueryResult result = hasRows
                         ? read(statement.getResultSet(), maxRows, started)
                         : new QueryResult(List.of(), List.of(), Math.max(0, statement.getUpdateCount()), false, elapsedMs(started));
                 if (interrupted.get()) {
                     throw WarehouseProblems.timeout(timeout);
                 }
+                ranWell = true;
                 return result;
             } finally {
                 deadline.cancel(false);
@@ -67,6 +72,10 @@ public class QueryRunner {
                 pooled.markBroken();
             }
             throw e;
+        } finally {
+            if (statement != null) {
+                pooled.ran(sql, statement, ranWell);
+            }
         }
     }
 
@@ -95,7 +104,7 @@ public class QueryRunner {
         }
     }
 
-    private static void interrupt(Statement statement, AtomicBoolean interrupted) {
+    private static void interrupt(PreparedStatement statement, AtomicBoolean interrupted) {
         interrupted.set(true);
         try {
             statement.cancel();

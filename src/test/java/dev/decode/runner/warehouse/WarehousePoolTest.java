@@ -4,12 +4,16 @@ import static dev.decode.runner.support.Api.createUser;
 import static dev.decode.runner.support.Api.uniqueUsername;
 import static dev.decode.runner.warehouse.WarehouseApiTest.query;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.is;
 
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
@@ -17,6 +21,7 @@ import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.Test;
 
+import dev.decode.runner.platform.errors.ProblemException;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
@@ -45,6 +50,9 @@ class WarehousePoolTest {
 
     @Inject
     Clock clock;
+
+    @Inject
+    QueryRunner runner;
 
     @Test
     void aQueryOverTheLimitIsInterruptedAndThePoolStillWorks() {
@@ -119,5 +127,45 @@ class WarehousePoolTest {
                     .body("type", equalTo("/problems/sql-not-allowed"));
         }
         query(token, "select * from t", null).statusCode(200).body("rows[0][0]", is(1));
+    }
+
+    @Test
+    void aStatementRunAgainSeesItsTableRecreatedWithOtherColumnsAndOneThatFailedIsPreparedAfresh() {
+        String token = createUser(uniqueUsername("again"));
+        query(token, "create table t as select 1 as a", null).statusCode(200);
+        query(token, "select * from t", null).statusCode(200).body("columns.name", contains("a")).body("rows[0][0]", is(1));
+
+        query(token, "drop table t", null).statusCode(200);
+        query(token, "create table t as select 'x' as b, 2 as c", null).statusCode(200);
+        query(token, "select * from t", null).statusCode(200)
+                .body("columns.name", contains("b", "c")).body("columns.type", contains("VARCHAR", "INTEGER"))
+                .body("rows[0][0]", equalTo("x")).body("rows[0][1]", is(2));
+        query(token, "insert into t values ('y', 3)", null).statusCode(200);
+        query(token, "select * from t", null).statusCode(200).body("rowCount", is(2));
+
+        query(token, "select v from later", null).statusCode(400).body("type", equalTo("/problems/sql-error"));
+        query(token, "create table later as select 7 as v", null).statusCode(200);
+        query(token, "select v from later", null).statusCode(200).body("rows[0][0]", is(7));
+    }
+
+    @Test
+    void aConnectionKeepsOnlyItsLastStatementsThatRanWell() throws Exception {
+        String username = uniqueUsername("kept");
+        createUser(username);
+        try (PooledConnection connection = pool.borrow(username)) {
+            for (int i = 0; i < PooledConnection.KEPT_STATEMENTS + 4; i++) {
+                runner.run(connection, "select " + i, 10, Duration.ofSeconds(5));
+            }
+            assertThat(connection.keptStatements()).isEqualTo(PooledConnection.KEPT_STATEMENTS);
+
+            runner.run(connection, "select 'again'", 10, Duration.ofSeconds(5));
+            assertThat(connection.keptStatements()).isEqualTo(PooledConnection.KEPT_STATEMENTS);
+            assertThatThrownBy(() -> runner.run(connection, SLOW, 10, Duration.ofMillis(200)))
+                    .isInstanceOf(ProblemException.class);
+            assertThatThrownBy(() -> runner.run(connection, "select * from nowhere", 10, Duration.ofSeconds(5)))
+                    .isInstanceOf(SQLException.class);
+            assertThat(connection.keptStatements()).as("neither the interrupted nor the failed one").isEqualTo(PooledConnection.KEPT_STATEMENTS - 1);
+            assertThat(runner.run(connection, "select 'again'", 10, Duration.ofSeconds(5)).rows()).containsExactly(List.of("again"));
+        }
     }
 }
