@@ -68,10 +68,11 @@ public class PooledConnection implements AutoCloseable {
 
     /** Keeps a statement that ran well for the next run of its text; one that failed or was interrupted is closed. */
     public void ran(String sql, PreparedStatement statement, boolean well) {
-        if (well && kept.get(sql) == statement) {
+        boolean isKept = kept.get(sql) == statement;
+        if (well && isKept) {
             return;
         }
-        if (kept.get(sql) == statement) {
+        if (isKept) {
             kept.remove(sql);
         }
         closeQuietly(statement);
