@@ -8,3 +8,11 @@ image_java_opts() {
   [ -n "$opts" ] || { echo "no JAVA_OPTS in $dockerfile" >&2; return 1; }
   echo "$opts ${JAVA_OPTS_APPEND:-} -XX:MaxRAM=${CONTAINER_MB:-512}m -Dquarkus.http.host=127.0.0.1" | tr -s ' '
 }
+
+# The production image's environment for the service besides its flags: the allocator it preloads (LD_PRELOAD of
+# Dockerfile.jvm), as assignments for `env`. Needs the library: ensure_jemalloc (scripts/lib.sh) installs it.
+image_env() {
+  local dockerfile
+  dockerfile="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/src/main/docker/Dockerfile.jvm"
+  sed -n 's/^ *\(LD_PRELOAD=[^ ]*\).*/\1/p' "$dockerfile"
+}

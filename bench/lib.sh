@@ -6,6 +6,7 @@ source "$BENCH_ROOT/scripts/lib.sh"
 source "$BENCH_ROOT/bench/image-jvm.sh"
 source "$BENCH_ROOT/bench/jit.sh"
 ensure_everything >/dev/null 2>&1 || ensure_everything
+ensure_jemalloc
 command -v wrk >/dev/null || apt_install wrk
 command -v curl >/dev/null || apt_install curl
 command -v bc >/dev/null || apt_install bc
@@ -26,7 +27,7 @@ start_service() {
   export BASE="http://127.0.0.1:$PORT"
   mkdir -p "$BENCH_TMP/$name"
   local started=$(date +%s%N)
-  env PORT="$PORT" RUNNER_DATA_DIR="$BENCH_TMP/$name/data" RUNNER_ADMIN_TOKEN=bench-admin \
+  env $(image_env) PORT="$PORT" RUNNER_DATA_DIR="$BENCH_TMP/$name/data" RUNNER_ADMIN_TOKEN=bench-admin \
       RUNNER_LIMITS_REQUESTS_PER_MINUTE=100000000 RUNNER_LIMITS_EXPENSIVE_PER_MINUTE=100000000 \
       RUNNER_LIMITS_CONCURRENT_REQUESTS=100000 QUARKUS_LOG_CATEGORY__DEV_DECODE__LEVEL=WARN "$@" \
       java ${BENCH_JAVA_OPTS:-} -jar "$BENCH_ROOT/target/quarkus-app/quarkus-run.jar" > "$BENCH_TMP/$name/service.log" 2>&1 &

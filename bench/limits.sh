@@ -32,6 +32,7 @@ source scripts/lib.sh
 source bench/jit.sh
 source bench/image-jvm.sh
 ensure_dbt
+ensure_jemalloc
 if [[ ${BUILD:-0} == 1 || ! -f target/quarkus-app/quarkus-run.jar ]]; then
   ./mvnw -B -ntp -q package -DskipTests
 fi
@@ -49,7 +50,7 @@ start_service() {
   local mode=$1 enabled=true redis=
   [[ $mode == off ]] && enabled=false
   [[ $mode == redis ]] && redis=$BENCH_REDIS_URL
-  env PORT="$PORT" RUNNER_ADMIN_TOKEN="$ADMIN" RUNNER_DATA_DIR="$WORK/data" \
+  env $(image_env) PORT="$PORT" RUNNER_ADMIN_TOKEN="$ADMIN" RUNNER_DATA_DIR="$WORK/data" \
       RUNNER_LIMITS_ENABLED=$enabled REDIS_URL="$redis" RUNNER_LIMITS_REDIS_KEY_PREFIX="bench-$$-$mode:" \
       RUNNER_LIMITS_REQUESTS_PER_MINUTE=1000000000 RUNNER_LIMITS_EXPENSIVE_PER_MINUTE=1000000000 \
       RUNNER_LIMITS_CONCURRENT_REQUESTS=100000 \

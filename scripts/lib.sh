@@ -68,6 +68,11 @@ ensure_dbt() {
   log "dbt: $DBT_EXECUTABLE"
 }
 
+# The allocator the production images preload into the service (src/main/docker); run.sh and the benchmarks do too.
+ensure_jemalloc() {
+  ldconfig -p | grep -q 'libjemalloc\.so\.2 ' || { log "installing jemalloc"; apt_install libjemalloc2; }
+}
+
 ensure_everything() {
   ensure_java
   ensure_postgres
