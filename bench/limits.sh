@@ -123,7 +123,7 @@ for round in $(seq 1 "$ROUNDS"); do
     echo "round $round $mode $(warm_up_until_jit_quiet "${SERVICE_PID[$mode]}" load "$mode" -d5s)"
   done
   for window in $(seq 1 "$WINDOWS"); do
-    # Rotated, so that no mode always follows the same one.
+    # Rotated, so that no mode always runs first in a window set.
     for i in 0 1 2; do
       mode=${MODES[$(( (i + window + round) % 3 ))]}
       read -r rps p99 refused cpu rcpu jit < <(measure "$mode")
