@@ -1,6 +1,7 @@
 package dev.decode.runner.warehouse;
 
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,9 +26,17 @@ class QueryHistoryStore {
 
     private static final Logger LOG = Logger.getLogger(QueryHistoryStore.class);
     private static final int MAX_BATCH = 500;
+    /**
+     * One statement per batch, its rows passed as arrays: PostgreSQL plans and starts it once, not once per row. A row
+     * of a user deleted meanwhile is skipped, since one failing row would fail the whole batch.
+     */
+    private static final String INSERT = "insert into query_history (id, username, sql, status, row_count, elapsed_ms, error, created_at)"
+            + " select e.* from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::integer[], $6::bigint[], $7::text[],"
+            + " $8::timestamptz[]) as e (id, username, sql, status, row_count, elapsed_ms, error, created_at)"
+            + " where exists (select 1 from users u where u.username = e.username)";
 
     private final Pool pool;
-    private final Queue<Tuple> pending = new ConcurrentLinkedQueue<>();
+    private final Queue<Pending> pending = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean writing = new AtomicBoolean();
 
     QueryHistoryStore(Pool pool) {
@@ -38,21 +47,23 @@ class QueryHistoryStore {
     public record Entry(String id, String sql, String status, Integer rowCount, Long elapsedMs, Instant createdAt, String error) {
     }
 
+    private record Pending(String username, Entry entry) {
+    }
+
     /**
      * Queues the entry and returns at once. Entries that arrive while a write is in flight go together in the next
-     * one, so under load PostgreSQL sees one pipelined batch instead of one round trip per query.
+     * one, so under load PostgreSQL sees one statement for many queries instead of one round trip per query.
      */
     void record(String username, Entry entry) {
-        pending.add(Tuple.from(java.util.Arrays.asList(entry.id(), username, entry.sql(), entry.status(), entry.rowCount(),
-                entry.elapsedMs(), entry.error(), entry.createdAt().atOffset(ZoneOffset.UTC))));
+        pending.add(new Pending(username, entry));
         if (writing.compareAndSet(false, true)) {
             writePending();
         }
     }
 
     private void writePending() {
-        List<Tuple> batch = new ArrayList<>();
-        for (Tuple next = pending.poll(); next != null && batch.size() < MAX_BATCH; next = pending.poll()) {
+        List<Pending> batch = new ArrayList<>();
+        for (Pending next = pending.poll(); next != null; next = batch.size() < MAX_BATCH ? pending.poll() : null) {
             batch.add(next);
         }
         if (batch.isEmpty()) {
@@ -62,15 +73,40 @@ class QueryHistoryStore {
             }
             return;
         }
-        // One failing row would fail the whole pipelined batch, so a row of a user deleted meanwhile is skipped instead.
-        pool.preparedQuery("insert into query_history (id, username, sql, status, row_count, elapsed_ms, error, created_at)"
-                + " select $1::text, $2::text, $3::text, $4::text, $5::integer, $6::bigint, $7::text, $8::timestamptz"
-                + " where exists (select 1 from users where username = $2::text) on conflict do nothing")
-                .executeBatch(batch)
+        pool.preparedQuery(INSERT).execute(columns(batch))
                 .subscribe().with(ignored -> writePending(), failure -> {
                     LOG.warnf("Query history not recorded entries=%d reason=%s", batch.size(), failure.getMessage());
                     writePending();
                 });
+    }
+
+    private static Tuple columns(List<Pending> batch) {
+        int size = batch.size();
+        String[] ids = new String[size];
+        String[] usernames = new String[size];
+        String[] sqls = new String[size];
+        String[] statuses = new String[size];
+        Integer[] rowCounts = new Integer[size];
+        Long[] elapsed = new Long[size];
+        String[] errors = new String[size];
+        OffsetDateTime[] createdAt = new OffsetDateTime[size];
+        for (int i = 0; i < size; i++) {
+            Entry entry = batch.get(i).entry();
+            ids[i] = entry.id();
+            usernames[i] = batch.get(i).username();
+            sqls[i] = storable(entry.sql());
+            statuses[i] = entry.status();
+            rowCounts[i] = entry.rowCount();
+            elapsed[i] = entry.elapsedMs();
+            errors[i] = storable(entry.error());
+            createdAt[i] = entry.createdAt().atOffset(ZoneOffset.UTC);
+        }
+        return Tuple.from(List.of(ids, usernames, sqls, statuses, rowCounts, elapsed, errors, createdAt));
+    }
+
+    /** PostgreSQL's text cannot hold NUL; refused, it would take the whole batch down with it. */
+    private static String storable(String text) {
+        return text == null || text.indexOf('\0') < 0 ? text : text.replace('\0', '\uFFFD');
     }
 
     Uni<List<Entry>> newest(String username, int limit) {

@@ -7,7 +7,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.UUID;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -16,6 +15,7 @@ import org.eclipse.microprofile.faulttolerance.Timeout;
 
 import dev.decode.runner.platform.BlockingWork;
 import dev.decode.runner.platform.PlatformConfig;
+import dev.decode.runner.platform.TimeOrderedIds;
 import dev.decode.runner.platform.errors.ProblemException;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.UniEmitter;
@@ -149,7 +149,7 @@ public class WarehouseService {
             status = problem == null ? "failed" : problem.slug().replace('-', '_');
             error = problem == null ? "internal error" : problem.detail();
         }
-        QueryHistoryStore.Entry entry = new QueryHistoryStore.Entry(UUID.randomUUID().toString(), sql, status,
+        QueryHistoryStore.Entry entry = new QueryHistoryStore.Entry(TimeOrderedIds.next(createdAt), sql, status,
                 result == null ? null : result.rowCount(), result == null ? null : result.elapsedMs(), createdAt, error);
         history.record(username, entry);
     }
