@@ -65,12 +65,13 @@ class LimitsFilter {
         }
         // With Redis the answer comes later; the body must wait for it, as it does for the token lookup.
         rc.request().pause();
-        limiter.consume(key, windows).subscribe().with(verdicts -> {
+        limiter.consume(key, windows, (verdicts, failure) -> {
             rc.request().resume();
-            admit(rc, principal, key, Verdict.tightest(verdicts));
-        }, failure -> {
-            rc.request().resume();
-            problems.write(rc.response(), failure, path);
+            if (failure == null) {
+                admit(rc, principal, key, Verdict.tightest(verdicts));
+            } else {
+                problems.write(rc.response(), failure, path);
+            }
         });
     }
 

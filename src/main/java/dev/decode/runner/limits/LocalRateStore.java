@@ -3,6 +3,7 @@ package dev.decode.runner.limits;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiConsumer;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
@@ -11,7 +12,6 @@ import io.github.bucket4j.Bucket;
 import io.github.bucket4j.ConsumptionProbe;
 import io.github.bucket4j.TimeMeter;
 import io.quarkus.runtime.annotations.RegisterForReflection;
-import io.smallrye.mutiny.Uni;
 
 /**
  * This instance's counts: one Bucket4j token bucket per principal and window, held in a bounded Caffeine cache.
@@ -51,8 +51,8 @@ final class LocalRateStore implements RateStore {
     }
 
     @Override
-    public Uni<List<Verdict>> consume(String principal, List<Window> windows) {
-        return Uni.createFrom().item(consumeNow(principal, windows));
+    public void consume(String principal, List<Window> windows, BiConsumer<List<Verdict>, Throwable> answer) {
+        answer.accept(consumeNow(principal, windows), null);
     }
 
     List<Verdict> consumeNow(String principal, List<Window> windows) {

@@ -1,8 +1,8 @@
 package dev.decode.runner.limits;
 
 import java.util.List;
+import java.util.function.BiConsumer;
 
-import io.smallrye.mutiny.subscription.UniEmitter;
 import io.vertx.core.impl.ContextInternal;
 
 /**
@@ -10,21 +10,21 @@ import io.vertx.core.impl.ContextInternal;
  * at once when the answer arrives on the context's own event loop (requests run on duplicated contexts of the loop that
  * sends their batch), else as a task on it; a caller outside Vert.x gets it on the loop's thread.
  */
-record PendingCheck(String principal, List<Window> windows, ContextInternal context, UniEmitter<? super List<Verdict>> emitter) {
+record PendingCheck(String principal, List<Window> windows, ContextInternal context, BiConsumer<List<Verdict>, Throwable> answer) {
 
     void complete(List<Verdict> verdicts) {
         if (context == null) {
-            emitter.complete(verdicts);
+            answer.accept(verdicts, null);
         } else {
-            context.emit(verdicts, emitter::complete);
+            context.emit(verdicts, answered -> answer.accept(answered, null));
         }
     }
 
     void fail(Throwable failure) {
         if (context == null) {
-            emitter.fail(failure);
+            answer.accept(null, failure);
         } else {
-            context.emit(failure, emitter::fail);
+            context.emit(failure, failed -> answer.accept(null, failed));
         }
     }
 }

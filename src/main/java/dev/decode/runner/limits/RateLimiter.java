@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -24,7 +25,7 @@ import io.vertx.mutiny.core.Vertx;
  * after {@code retry-after}, so the service returns to the shared counts by itself.
  */
 @ApplicationScoped
-public class RateLimiter {
+public class RateLimiter implements RateStore {
 
     private static final Logger LOG = Logger.getLogger(RateLimiter.class);
 
@@ -51,16 +52,21 @@ public class RateLimiter {
         });
     }
 
-    public Uni<List<Verdict>> consume(String principal, List<Window> windows) {
+    @Override
+    public void consume(String principal, List<Window> windows, BiConsumer<List<Verdict>, Throwable> answer) {
         if (redis.isEmpty() || System.nanoTime() < redisRetryAt.get()) {
-            return whileRedisIsDown(principal, windows);
+            whileRedisIsDown(principal, windows, answer);
+            return;
         }
-        return redis.get().consume(principal, windows)
-                .invoke(this::redisAnswered)
-                .onFailure().recoverWithUni(failure -> {
-                    redisFailed(failure);
-                    return whileRedisIsDown(principal, windows);
-                });
+        redis.get().consume(principal, windows, (verdicts, failure) -> {
+            if (failure == null) {
+                redisAnswered(verdicts);
+                answer.accept(verdicts, null);
+            } else {
+                redisFailed(failure);
+                whileRedisIsDown(principal, windows, answer);
+            }
+        });
     }
 
     /** Whether the counts live in Redis; without it {@link #consumeInMemory} answers at once, on the caller's thread. */
@@ -96,17 +102,19 @@ public class RateLimiter {
         return local.size();
     }
 
-    private Uni<List<Verdict>> whileRedisIsDown(String principal, List<Window> windows) {
+    private void whileRedisIsDown(String principal, List<Window> windows, BiConsumer<List<Verdict>, Throwable> answer) {
         if (redis.isPresent() && config.redis().onFailure() == LimitsConfig.OnFailure.REJECT) {
-            return Uni.createFrom().failure(new ProblemException(503, "limits-unavailable", "Limits unavailable",
+            answer.accept(null, new ProblemException(503, "limits-unavailable", "Limits unavailable",
                     "The rate-limit store is unreachable; try again shortly.",
                     Map.of("Retry-After", Long.toString(Math.max(1, config.redis().retryAfter().toSeconds())))));
+            return;
         }
-        return local.consume(principal, windows);
+        local.consume(principal, windows, answer);
     }
 
     private void redisAnswered(Object ignored) {
-        if (redisRetryAt.getAndSet(Long.MIN_VALUE) != Long.MIN_VALUE) {
+        // Read first: every loop answers here, and a write on each request would bounce the field between cores.
+        if (redisRetryAt.get() != Long.MIN_VALUE && redisRetryAt.getAndSet(Long.MIN_VALUE) != Long.MIN_VALUE) {
             LOG.info("Redis reachable again; rate limits are shared again");
         }
     }

@@ -1,6 +1,7 @@
 package dev.decode.runner.limits;
 
 import java.util.List;
+import java.util.function.BiConsumer;
 
 import io.smallrye.mutiny.Uni;
 
@@ -10,6 +11,20 @@ import io.smallrye.mutiny.Uni;
  */
 interface RateStore {
 
-    /** One verdict per window, in the order given. */
-    Uni<List<Verdict>> consume(String principal, List<Window> windows);
+    /**
+     * Hands {@code answer} one verdict per window, in the order given, or the failure. A callback rather than a
+     * {@link Uni}: this runs on every request, and with context propagation on, each Mutiny operator captures and
+     * restores the request's contexts (JTA's among them), which cost the Redis path more than the check itself.
+     */
+    void consume(String principal, List<Window> windows, BiConsumer<List<Verdict>, Throwable> answer);
+
+    default Uni<List<Verdict>> consume(String principal, List<Window> windows) {
+        return Uni.createFrom().emitter(emitter -> consume(principal, windows, (verdicts, failure) -> {
+            if (failure == null) {
+                emitter.complete(verdicts);
+            } else {
+                emitter.fail(failure);
+            }
+        }));
+    }
 }

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
 
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.EventExecutor;
@@ -45,17 +46,15 @@ final class RedisRateStore implements RateStore {
     }
 
     @Override
-    public Uni<List<Verdict>> consume(String principal, List<Window> windows) {
-        return Uni.createFrom().emitter(emitter -> {
-            ContextInternal caller = ContextInternal.current();
-            PendingCheck check = new PendingCheck(principal, windows, caller, emitter);
-            if (caller != null && caller.isEventLoopContext() && caller.inThread()) {
-                batcherOf(caller).submit(check);
-            } else {
-                ContextInternal loop = vertx.createEventLoopContext();
-                loop.runOnContext(ignored -> batcherOf(loop).submit(check));
-            }
-        });
+    public void consume(String principal, List<Window> windows, BiConsumer<List<Verdict>, Throwable> answer) {
+        ContextInternal caller = ContextInternal.current();
+        PendingCheck check = new PendingCheck(principal, windows, caller, answer);
+        if (caller != null && caller.isEventLoopContext() && caller.inThread()) {
+            batcherOf(caller).submit(check);
+        } else {
+            ContextInternal loop = vertx.createEventLoopContext();
+            loop.runOnContext(ignored -> batcherOf(loop).submit(check));
+        }
     }
 
     Uni<Void> ping() {
@@ -80,7 +79,7 @@ final class RedisRateStore implements RateStore {
         for (EventExecutor executor : vertx.nettyEventLoopGroup()) {
             ContextInternal loop = vertx.createEventLoopContext((EventLoop) executor, vertx.getWorkerPool(),
                     Thread.currentThread().getContextClassLoader());
-            loop.runOnContext(ignored -> consume("warm-up", List.of()).subscribe().with(verdicts -> { }, failure -> { }));
+            loop.runOnContext(ignored -> consume("warm-up", List.of(), (verdicts, failure) -> { }));
         }
     }
 
