@@ -14,7 +14,7 @@ interface RateStore {
     /**
      * Hands {@code answer} one verdict per window, in the order given, or the failure. A callback rather than a
      * {@link Uni}: this runs on every request, and with context propagation on, each Mutiny operator captures and
-     * restores the request's contexts (JTA's among them), which cost the Redis path more than the check itself.
+     * restores the request's contexts (JTA's among them).
      */
     void consume(String principal, List<Window> windows, BiConsumer<List<Verdict>, Throwable> answer);
 
