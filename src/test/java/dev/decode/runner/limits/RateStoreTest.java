@@ -96,11 +96,11 @@ class RateStoreTest {
         RateStore store = stores.apply(clock);
         String principal = principal();
         for (int i = 1; i <= 20; i++) {
-            List<Verdict> verdicts = store.consume(principal, List.of(GENERAL, EXPENSIVE)).await().atMost(Duration.ofSeconds(5));
+            List<Verdict> verdicts = Checks.consume(store, principal, List.of(GENERAL, EXPENSIVE)).await().atMost(Duration.ofSeconds(5));
             assertThat(Verdict.tightest(verdicts).window()).isEqualTo(EXPENSIVE);
             assertThat(Verdict.tightest(verdicts).remaining()).isEqualTo(20 - i);
         }
-        List<Verdict> refused = store.consume(principal, List.of(GENERAL, EXPENSIVE)).await().atMost(Duration.ofSeconds(5));
+        List<Verdict> refused = Checks.consume(store, principal, List.of(GENERAL, EXPENSIVE)).await().atMost(Duration.ofSeconds(5));
         Verdict tightest = Verdict.tightest(refused);
         assertThat(tightest.allowed()).isFalse();
         assertThat(tightest.window()).isEqualTo(EXPENSIVE);
@@ -165,7 +165,7 @@ class RateStoreTest {
     }
 
     private static Verdict consume(RateStore store, String principal, Window window) {
-        return store.consume(principal, List.of(window)).await().atMost(Duration.ofSeconds(5)).get(0);
+        return Checks.consume(store, principal, List.of(window)).await().atMost(Duration.ofSeconds(5)).get(0);
     }
 
     private static int allowedOf(RateStore store, String principal, int attempts) {

@@ -15,7 +15,6 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BiFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -26,7 +25,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
 import io.vertx.core.impl.ContextInternal;
 import io.vertx.core.impl.VertxInternal;
@@ -72,7 +70,7 @@ class RedisBatchingTest {
         String principal = principal();
         long scriptCallsBefore = scriptCalls();
 
-        List<List<Verdict>> verdicts = together(loop(), store::consume, Collections.nCopies(300, new Check(principal, List.of(GENERAL))));
+        List<List<Verdict>> verdicts = together(loop(), store, Collections.nCopies(300, new Check(principal, List.of(GENERAL))));
 
         for (int i = 0; i < 100; i++) {
             assertThat(verdicts.get(i).get(0).allowed()).as("check %d", i).isTrue();
@@ -98,7 +96,7 @@ class RedisBatchingTest {
             checks.add(new Check(principals.get(random.nextInt(principals.size())), windows));
         }
 
-        List<List<Verdict>> batched = together(loop(), store()::consume, checks);
+        List<List<Verdict>> batched = together(loop(), store(), checks);
 
         LocalRateStore oneByOne = new LocalRateStore(clock, 100, Duration.ofMinutes(1));
         for (int i = 0; i < checks.size(); i++) {
@@ -117,7 +115,7 @@ class RedisBatchingTest {
         List<Check> checks = new ArrayList<>(Collections.nCopies(30, new Check(principal, List.of(GENERAL, EXPENSIVE))));
         checks.add(new Check(principal, List.of(GENERAL)));
 
-        List<List<Verdict>> verdicts = together(loop(), store()::consume, checks);
+        List<List<Verdict>> verdicts = together(loop(), store(), checks);
 
         assertThat(verdicts.subList(0, 20)).allSatisfy(both -> assertThat(Verdict.tightest(both).allowed()).isTrue());
         assertThat(verdicts.subList(20, 30)).allSatisfy(both -> {
@@ -135,7 +133,7 @@ class RedisBatchingTest {
         List<CompletableFuture<List<List<Verdict>>>> loops = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
             RedisRateStore instance = instances.get(i % 2);
-            loops.add(submitTogether(loop(), instance::consume, Collections.nCopies(50, new Check(principal, List.of(GENERAL)))));
+            loops.add(submitTogether(loop(), instance, Collections.nCopies(50, new Check(principal, List.of(GENERAL)))));
         }
         List<Verdict> all = new ArrayList<>();
         for (CompletableFuture<List<List<Verdict>>> loop : loops) {
@@ -156,7 +154,7 @@ class RedisBatchingTest {
                 ContextInternal request = loop.duplicate();
                 CompletableFuture<Boolean> answered = new CompletableFuture<>();
                 onOwnContext.add(answered);
-                request.dispatch(none -> store.consume(principal(), List.of(GENERAL)).subscribe()
+                request.dispatch(none -> Checks.consume(store, principal(), List.of(GENERAL)).subscribe()
                         .with(verdicts -> answered.complete(io.vertx.core.Vertx.currentContext() == request), answered::completeExceptionally));
             }
         });
@@ -171,10 +169,10 @@ class RedisBatchingTest {
         RateLimiter limiter = limiter(Map.of("timeout", "10s", "retry-after", "200ms"));
         Context loop = loop();
         String principal = principal();
-        assertThat(together(loop, limiter::consume, List.of(new Check(principal, List.of(GENERAL)))).get(0).get(0).remaining()).isEqualTo(99);
+        assertThat(together(loop, limiter, List.of(new Check(principal, List.of(GENERAL)))).get(0).get(0).remaining()).isEqualTo(99);
 
         redisCli("CLIENT", "PAUSE", "20000", "ALL");
-        CompletableFuture<List<List<Verdict>>> waiting = submitTogether(loop, limiter::consume,
+        CompletableFuture<List<List<Verdict>>> waiting = submitTogether(loop, limiter,
                 Collections.nCopies(50, new Check(principal, List.of(GENERAL))));
         REDIS.stop();
         try {
@@ -187,7 +185,7 @@ class RedisBatchingTest {
             REDIS.start();
         }
         Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() -> {
-            together(loop, limiter::consume, List.of(new Check(principal, List.of(GENERAL))));
+            together(loop, limiter, List.of(new Check(principal, List.of(GENERAL))));
             return redisCli("EXISTS", PREFIX + "requests:" + principal).equals("1");
         });
         assertThat(limiter.redisAnswering()).isTrue();
@@ -198,11 +196,11 @@ class RedisBatchingTest {
         RateLimiter limiter = limiter(Map.of("timeout", "300ms", "retry-after", "200ms"));
         Context loop = loop();
         String principal = principal();
-        together(loop, limiter::consume, List.of(new Check(principal, List.of(GENERAL))));
+        together(loop, limiter, List.of(new Check(principal, List.of(GENERAL))));
 
         redisCli("CLIENT", "PAUSE", "20000", "ALL");
         try {
-            List<List<Verdict>> fellBack = together(loop, limiter::consume, Collections.nCopies(50, new Check(principal, List.of(GENERAL))));
+            List<List<Verdict>> fellBack = together(loop, limiter, Collections.nCopies(50, new Check(principal, List.of(GENERAL))));
             assertThat(fellBack).allSatisfy(verdicts -> assertThat(verdicts.get(0).allowed()).isTrue());
             assertThat(fellBack.get(49).get(0).remaining()).as("counted in memory").isEqualTo(50);
             assertThat(limiter.redisAnswering()).isFalse();
@@ -217,20 +215,20 @@ class RedisBatchingTest {
 
     /** Submits every check in one task on {@code loop}, so that all but the first wait for a batch in flight. */
     private static CompletableFuture<List<List<Verdict>>> submitTogether(Context loop,
-            BiFunction<String, List<Window>, Uni<List<Verdict>>> consume, List<Check> checks) {
+            RateStore store, List<Check> checks) {
         List<CompletableFuture<List<Verdict>>> answers = new ArrayList<>();
         CompletableFuture<Void> submitted = new CompletableFuture<>();
         loop.runOnContext(ignored -> {
-            checks.forEach(check -> answers.add(consume.apply(check.principal(), check.windows()).subscribeAsCompletionStage()));
+            checks.forEach(check -> answers.add(Checks.consume(store, check.principal(), check.windows()).subscribeAsCompletionStage()));
             submitted.complete(null);
         });
         return submitted.thenCompose(none -> CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)))
                 .thenApply(none -> answers.stream().map(CompletableFuture::join).toList());
     }
 
-    private static List<List<Verdict>> together(Context loop, BiFunction<String, List<Window>, Uni<List<Verdict>>> consume,
+    private static List<List<Verdict>> together(Context loop, RateStore store,
             List<Check> checks) throws Exception {
-        return submitTogether(loop, consume, checks).get(10, TimeUnit.SECONDS);
+        return submitTogether(loop, store, checks).get(10, TimeUnit.SECONDS);
     }
 
     /** A context on the next event loop, round-robin (getOrCreateContext would return the same one every time here). */

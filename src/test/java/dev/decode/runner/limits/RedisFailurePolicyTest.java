@@ -30,7 +30,7 @@ class RedisFailurePolicyTest {
     void failOpenCountsInMemoryAndStaysReadyWithRedisReportedUnreachable() {
         LimitsConfig config = config("local");
         RateLimiter limiter = new RateLimiter(config, new ManualLimitsClock(), VERTX, new SimpleMeterRegistry());
-        List<Verdict> verdicts = limiter.consume("user:alice", GENERAL).await().atMost(Duration.ofSeconds(5));
+        List<Verdict> verdicts = Checks.consume(limiter, "user:alice", GENERAL).await().atMost(Duration.ofSeconds(5));
         assertThat(verdicts.get(0).allowed()).isTrue();
         assertThat(verdicts.get(0).remaining()).isEqualTo(99);
         assertThat(limiter.redisAnswering()).isFalse();
@@ -44,7 +44,7 @@ class RedisFailurePolicyTest {
     void failClosedRefusesWith503AndIsNotReady() {
         LimitsConfig config = config("reject");
         RateLimiter limiter = new RateLimiter(config, new ManualLimitsClock(), VERTX, new SimpleMeterRegistry());
-        assertThatThrownBy(() -> limiter.consume("user:alice", GENERAL).await().atMost(Duration.ofSeconds(5)))
+        assertThatThrownBy(() -> Checks.consume(limiter, "user:alice", GENERAL).await().atMost(Duration.ofSeconds(5)))
                 .isInstanceOfSatisfying(ProblemException.class, problem -> {
                     assertThat(problem.status()).isEqualTo(503);
                     assertThat(problem.slug()).isEqualTo("limits-unavailable");
