@@ -28,10 +28,12 @@ public class AdminToken {
     private static final Logger LOG = Logger.getLogger(AdminToken.class);
 
     private final PlatformConfig config;
+    private final Tokens tokens;
     private volatile byte[] hash;
 
-    AdminToken(PlatformConfig config) {
+    AdminToken(PlatformConfig config, Tokens tokens) {
         this.config = config;
+        this.tokens = tokens;
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -59,7 +61,7 @@ public class AdminToken {
                 Files.createFile(file, PosixFilePermissions.asFileAttribute(Set.of(
                         java.nio.file.attribute.PosixFilePermission.OWNER_READ,
                         java.nio.file.attribute.PosixFilePermission.OWNER_WRITE)));
-                Files.writeString(file, Tokens.generate() + "\n", StandardCharsets.UTF_8, StandardOpenOption.TRUNCATE_EXISTING);
+                Files.writeString(file, tokens.generate() + "\n", StandardCharsets.UTF_8, StandardOpenOption.TRUNCATE_EXISTING);
                 LOG.infof("Generated an admin token into %s (RUNNER_ADMIN_TOKEN is unset)", file);
             } catch (FileAlreadyExistsException e) {
                 LOG.infof("Using the admin token in %s (RUNNER_ADMIN_TOKEN is unset)", file);

@@ -6,21 +6,25 @@ import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.Base64;
 
+import jakarta.enterprise.context.ApplicationScoped;
+
 /**
  * Bearer tokens: 256 random bits, shown once, stored only as their SHA-256. A fast hash is enough because the
  * tokens carry full entropy; nothing can be guessed from the hash that a brute force over 2^256 would not need.
+ * <p>
+ * A bean, not a static field, holds the {@link SecureRandom}: the native image initialises classes at build time,
+ * and a generator seeded then would sit in the image heap and hand every instance the same sequence.
  */
-public final class Tokens {
+@ApplicationScoped
+public class Tokens {
 
-    private static final SecureRandom RANDOM = new SecureRandom();
     private static final String PREFIX = "drt_";
 
-    private Tokens() {
-    }
+    private final SecureRandom random = new SecureRandom();
 
-    public static String generate() {
+    public String generate() {
         byte[] bytes = new byte[32];
-        RANDOM.nextBytes(bytes);
+        random.nextBytes(bytes);
         return PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
 

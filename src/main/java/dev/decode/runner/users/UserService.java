@@ -25,14 +25,16 @@ public class UserService {
     private final AdminToken adminToken;
     private final UserDirectories directories;
     private final TokenCache tokens;
+    private final Tokens generator;
     private final Event<UserDeleting> deleting;
 
     UserService(UserStore store, AdminToken adminToken, UserDirectories directories, TokenCache tokens,
-            Event<UserDeleting> deleting) {
+            Tokens generator, Event<UserDeleting> deleting) {
         this.store = store;
         this.adminToken = adminToken;
         this.directories = directories;
         this.tokens = tokens;
+        this.generator = generator;
         this.deleting = deleting;
     }
 
@@ -44,7 +46,7 @@ public class UserService {
             return Uni.createFrom().failure(ProblemException.invalidRequest(
                     "The field 'username' must be 3 to 32 characters: a lowercase letter, then lowercase letters, digits or '_'."));
         }
-        String token = Tokens.generate();
+        String token = generator.generate();
         return store.insert(username, Tokens.hash(token))
                 .map(created -> created.map(user -> new IssuedToken(user.username(), token, user.createdAt()))
                         .orElseThrow(() -> ProblemException.conflict("The username '" + username + "' is taken.")))
@@ -52,7 +54,7 @@ public class UserService {
     }
 
     public Uni<IssuedToken> rotateToken(String username) {
-        String token = Tokens.generate();
+        String token = generator.generate();
         return existing(username)
                 .chain(user -> store.replaceTokenHash(username, Tokens.hash(token))
                         .map(replaced -> checkFound(replaced, username))

@@ -116,7 +116,8 @@ public class WarehouseService {
                 } catch (SQLException e) {
                     answer.fail(fromDuckDb(e));
                     return;
-                } catch (RuntimeException e) {
+                } catch (RuntimeException | Error e) {
+                    // An error of DuckDB's JNI layer too: the learner gets an answer, never a request left hanging.
                     answer.fail(e);
                     return;
                 }

@@ -21,7 +21,7 @@ class AdminTokenTest {
 
     @Test
     void aGeneratedTokenIsWrittenOwnerOnlyAndReusedOnTheNextStart() throws Exception {
-        AdminToken first = new AdminToken(config(Optional.empty()));
+        AdminToken first = new AdminToken(config(Optional.empty()), new Tokens());
         first.onStart(null);
 
         Path file = dataDir.resolve("admin-token");
@@ -31,14 +31,14 @@ class AdminTokenTest {
         assertThat(token).startsWith("drt_").hasSize(47);
         assertThat(first.matches(Tokens.hash(token))).isTrue();
 
-        AdminToken second = new AdminToken(config(Optional.empty()));
+        AdminToken second = new AdminToken(config(Optional.empty()), new Tokens());
         assertThat(second.matches(Tokens.hash(token))).isTrue();
         assertThat(second.matches(Tokens.hash(token + "x"))).isFalse();
     }
 
     @Test
     void anExplicitTokenWinsAndNoFileIsWritten() {
-        AdminToken admin = new AdminToken(config(Optional.of("from-the-environment")));
+        AdminToken admin = new AdminToken(config(Optional.of("from-the-environment")), new Tokens());
         admin.onStart(null);
 
         assertThat(admin.matches(Tokens.hash("from-the-environment"))).isTrue();
