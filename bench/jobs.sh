@@ -23,12 +23,11 @@ DATA="$(mktemp -d /tmp/bench-jobs.XXXXXX)"
 TOKEN="bench-admin-$RANDOM$RANDOM"
 test -x "$DBT_EXECUTABLE" || { echo "no dbt at $DBT_EXECUTABLE" >&2; exit 1; }
 test -f target/quarkus-app/quarkus-run.jar || { echo "build first: ./mvnw -B -ntp package -DskipTests" >&2; exit 1; }
-source bench/image-jvm.sh
 source scripts/lib.sh
 ensure_jemalloc
-JAVA_OPTS="$(image_java_opts)"
+JAVA_OPTS="$(image_args jvm)"
 
-env $(image_env) RUNNER_DATA_DIR="$DATA" RUNNER_ADMIN_TOKEN="$TOKEN" DBT_EXECUTABLE="$DBT_EXECUTABLE" DATABASE_URL="$DATABASE_URL" PORT="$PORT" \
+env $(image_env jvm) RUNNER_DATA_DIR="$DATA" RUNNER_ADMIN_TOKEN="$TOKEN" DBT_EXECUTABLE="$DBT_EXECUTABLE" DATABASE_URL="$DATABASE_URL" PORT="$PORT" \
   java $JAVA_OPTS -jar target/quarkus-app/quarkus-run.jar \
   > "$DATA/service.log" 2>&1 &
 SERVICE=$!

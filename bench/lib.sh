@@ -3,7 +3,6 @@
 set -euo pipefail
 BENCH_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$BENCH_ROOT/scripts/lib.sh"
-source "$BENCH_ROOT/bench/image-jvm.sh"
 source "$BENCH_ROOT/bench/jit.sh"
 ensure_everything >/dev/null 2>&1 || ensure_everything
 ensure_jemalloc
@@ -20,25 +19,29 @@ build_service() {
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-# start_service NAME [VAR=value ...]: starts target/quarkus-app with limits out of the way and the given environment.
+# start_service NAME [VAR=value ...]: starts the packaged service with limits out of the way and the given environment:
+# the JVM application (target/quarkus-app) with BENCH_JAVA_OPTS, or with BENCH_ARTIFACT=native the native executable
+# with its image's arguments, from its own folder as in the image. READY_MS: process start to the first ready answer.
 start_service() {
   local name=$1; shift
   PORT=$(free_port)
   export BASE="http://127.0.0.1:$PORT"
   mkdir -p "$BENCH_TMP/$name"
+  local kind=${BENCH_ARTIFACT:-jvm} command=(java ${BENCH_JAVA_OPTS:-} -jar "$BENCH_ROOT/target/quarkus-app/quarkus-run.jar")
+  [ "$kind" = native ] && command=("$(ensure_native_executable)" $(image_args native))
   local started=$(date +%s%N)
-  env $(image_env) PORT="$PORT" RUNNER_DATA_DIR="$BENCH_TMP/$name/data" RUNNER_ADMIN_TOKEN=bench-admin \
-      RUNNER_LIMITS_REQUESTS_PER_MINUTE=100000000 RUNNER_LIMITS_EXPENSIVE_PER_MINUTE=100000000 \
-      RUNNER_LIMITS_CONCURRENT_REQUESTS=100000 QUARKUS_LOG_CATEGORY__DEV_DECODE__LEVEL=WARN "$@" \
-      java ${BENCH_JAVA_OPTS:-} -jar "$BENCH_ROOT/target/quarkus-app/quarkus-run.jar" > "$BENCH_TMP/$name/service.log" 2>&1 &
+  (cd "$(dirname "${command[0]}")" && exec env $(image_env "$kind") PORT="$PORT" RUNNER_DATA_DIR="$BENCH_TMP/$name/data" \
+      RUNNER_ADMIN_TOKEN=bench-admin RUNNER_LIMITS_REQUESTS_PER_MINUTE=100000000 \
+      RUNNER_LIMITS_EXPENSIVE_PER_MINUTE=100000000 RUNNER_LIMITS_CONCURRENT_REQUESTS=100000 \
+      QUARKUS_LOG_CATEGORY__DEV_DECODE__LEVEL=WARN "$@" "${command[@]}") > "$BENCH_TMP/$name/service.log" 2>&1 &
   SERVICE_PID=$!
-  for _ in $(seq 1 600); do
+  for _ in $(seq 1 6000); do
     if curl -fs "$BASE/q/health/ready" >/dev/null 2>&1; then
       READY_MS=$(( ($(date +%s%N) - started) / 1000000 ))
       return 0
     fi
     kill -0 "$SERVICE_PID" 2>/dev/null || { cat "$BENCH_TMP/$name/service.log"; return 1; }
-    sleep 0.1
+    sleep 0.01
   done
   echo "service did not become ready" >&2; return 1
 }

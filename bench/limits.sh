@@ -36,7 +36,6 @@ command -v wrk >/dev/null || { echo "wrk is required (apt-get install wrk)" >&2;
 # Readiness also checks the dbt executable; the pinned one is what the service runs with.
 source scripts/lib.sh
 source bench/jit.sh
-source bench/image-jvm.sh
 ensure_dbt
 ensure_jemalloc
 if [[ ${BUILD:-0} == 1 || ! -f target/quarkus-app/quarkus-run.jar ]]; then
@@ -58,11 +57,11 @@ start_service() {
   local mode=$1 enabled=true redis= port=${BASE[$1]##*:}
   [[ $mode == off ]] && enabled=false
   [[ $mode == redis ]] && redis=$BENCH_REDIS_URL
-  env $(image_env) PORT="$port" RUNNER_ADMIN_TOKEN="$ADMIN" RUNNER_DATA_DIR="$WORK/data-$mode" \
+  env $(image_env jvm) PORT="$port" RUNNER_ADMIN_TOKEN="$ADMIN" RUNNER_DATA_DIR="$WORK/data-$mode" \
       RUNNER_LIMITS_ENABLED=$enabled REDIS_URL="$redis" RUNNER_LIMITS_REDIS_KEY_PREFIX="bench-$$-$mode:" \
       RUNNER_LIMITS_REQUESTS_PER_MINUTE=1000000000 RUNNER_LIMITS_EXPENSIVE_PER_MINUTE=1000000000 \
       RUNNER_LIMITS_CONCURRENT_REQUESTS=100000 \
-      java $(image_java_opts) -jar target/quarkus-app/quarkus-run.jar >"$WORK/service-$mode.log" 2>&1 &
+      java $(image_args jvm) -jar target/quarkus-app/quarkus-run.jar >"$WORK/service-$mode.log" 2>&1 &
   SERVICE_PID[$mode]=$!
   for _ in $(seq 1 120); do
     if curl -fsS "${BASE[$mode]}/q/health/ready" >/dev/null 2>&1; then

@@ -2,14 +2,14 @@
 # Warehouse throughput and latency: the pooled service, the same service opening a connection per query (the old
 # design), and the same statement through DuckDB JDBC in-process (the limit), at 1, 16 and 64 connections.
 # Usage: bench/warehouse.sh [seconds per run]   (default 10)
-# The service and the in-process limit run with the production image's JVM flags and allocator (bench/image-jvm.sh);
+# The service and the in-process limit run with the production image's JVM flags and allocator (image_args and image_env in scripts/lib.sh);
 # BENCH_JAVA_OPTS overrides them, BENCH_JAVA_OPTS= runs with the JVM's defaults. Each service is driven at 16
 # connections, point and aggregate queries in turn, until its JIT compiler is quiet (bench/jit.sh); the in-process
 # limit warms up for IN_PROCESS_WARMUP seconds (15) before it counts, and runs after each service: the faster of its
 # two runs is the limit.
 source "$(dirname "$0")/lib.sh"
 seconds=${1:-10}
-export BENCH_JAVA_OPTS=${BENCH_JAVA_OPTS-$(image_java_opts)}
+export BENCH_JAVA_OPTS=${BENCH_JAVA_OPTS-$(image_args jvm)}
 POINT="select order_id, customer_id, status, amount from learn.orders where order_id = 4242"
 AGGREGATE="select status, count(*) as orders, sum(amount) as revenue from learn.orders group by status order by status"
 build_service
@@ -38,7 +38,7 @@ in_process() {
   for query in point aggregate; do
     sql=$POINT; [ "$query" = aggregate ] && sql=$AGGREGATE
     for c in 1 16 64; do
-      line="$(env $(image_env) java $(tr ' ' '\n' <<<"$BENCH_JAVA_OPTS" | grep '^-X' | tr '\n' ' ') -cp "$duckdb_jar" "$BENCH_ROOT/bench/InProcessQuery.java" "$BENCH_TMP/inprocess.duckdb" "$learn_db" "$c" "$seconds" "$sql" "${IN_PROCESS_WARMUP:-15}") 0"
+      line="$(env $(image_env jvm) java $(tr ' ' '\n' <<<"$BENCH_JAVA_OPTS" | grep '^-X' | tr '\n' ' ') -cp "$duckdb_jar" "$BENCH_ROOT/bench/InProcessQuery.java" "$BENCH_TMP/inprocess.duckdb" "$learn_db" "$c" "$seconds" "$sql" "${IN_PROCESS_WARMUP:-15}") 0"
       echo "in_process $query c=$c: ${line% 0} (req/s p50 p99)"
       if [ -z "${R[in_process,$query,$c]:-}" ] || awk -v a="${line%% *}" -v b="${R[in_process,$query,$c]%% *}" 'BEGIN {exit !(a > b)}'; then
         R[in_process,$query,$c]=$line

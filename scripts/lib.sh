@@ -73,6 +73,66 @@ ensure_jemalloc() {
   ldconfig -p | grep -q 'libjemalloc\.so\.2 ' || { log "installing jemalloc"; apt_install libjemalloc2; }
 }
 
+# The production images' settings, read from their Dockerfiles so that what runs here is what runs there, bound to the
+# loopback instead of every address. image_args jvm: JAVA_OPTS (then JAVA_OPTS_APPEND, as in the image) with -XX:MaxRAM
+# at the container's size (CONTAINER_MB, Render's 512) so that its percentages resolve as they do there. image_args
+# native: the executable's arguments in the CMD (its heap bound and where its JNI library lies, relative to its folder).
+image_args() {
+  local dockerfile="$ROOT/src/main/docker/Dockerfile.$1" args
+  case "$1" in
+    jvm) args="$(sed -n 's/.*JAVA_OPTS="\([^"]*\)".*/\1/p' "$dockerfile") ${JAVA_OPTS_APPEND:-} -XX:MaxRAM=${CONTAINER_MB:-512}m" ;;
+    native) args=$(sed -n 's/^CMD \[\(.*\)\]$/\1/p' "$dockerfile" | tr -d '",' | cut -d' ' -f2-) ;;
+  esac
+  [ -n "${args// /}" ] || { log "no service arguments in $dockerfile"; return 1; }
+  echo "$args" | sed 's/-Dquarkus.http.host=[^ ]*/-Dquarkus.http.host=127.0.0.1/' | tr -s ' '
+}
+
+# image_env jvm|native: the image's environment for the service besides its arguments (the allocator it preloads), as
+# assignments for `env`. ensure_jemalloc installs the library.
+image_env() {
+  sed -n 's/^ *\(LD_PRELOAD=[^ ]*\).*/\1/p' "$ROOT/src/main/docker/Dockerfile.$1"
+}
+
+# A native-image toolchain's home: GRAALVM_HOME, else native-image on PATH, else the stand-in toolchain that sits
+# beside the checkout on the project's machines (../shared/native, installed on first use). Fails with a message.
+find_graalvm() {
+  if [ -n "${GRAALVM_HOME:-}" ] && [ -x "$GRAALVM_HOME/bin/native-image" ]; then echo "$GRAALVM_HOME"; return; fi
+  local on_path; on_path=$(command -v native-image || true)
+  if [ -n "$on_path" ]; then dirname "$(dirname "$(readlink -f "$on_path")")"; return; fi
+  if [ -f "$ROOT/../shared/native/install.sh" ]; then
+    bash "$ROOT/../shared/native/install.sh" | sed -n 's/^GRAALVM_HOME=//p' | tail -n 1
+    return
+  fi
+  log "no native-image found: set GRAALVM_HOME to GraalVM or Mandrel for JDK 25, or put native-image on PATH"
+  return 1
+}
+
+# native_build MAVEN_ARGS...: packages the native executable (about 4 minutes and 8 GB on 2 cores) and records which
+# sources it was built from.
+native_build() {
+  local graalvm; graalvm=$(find_graalvm) || return 1
+  log "building the native executable with $graalvm"
+  (cd "$ROOT" && GRAALVM_HOME="$graalvm" ./mvnw -B -ntp "$@" -Dquarkus.native.enabled=true -Dquarkus.package.jar.enabled=false) >&2 \
+    || return 1
+  native_sources_stamp > "$ROOT/target/native-sources.sha256"
+}
+
+native_sources_stamp() {
+  (cd "$ROOT" && find pom.xml src/main -type f | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -d' ' -f1)
+}
+
+# Prints the native executable's path, building it first when the sources changed since it was built.
+ensure_native_executable() {
+  local executable
+  executable=$(ls "$ROOT"/target/*-runner 2>/dev/null | head -n 1 || true)
+  if [ -z "$executable" ] || [ ! -f "$ROOT/target/native-lib/libduckdb_java.so" ] \
+     || [ "$(cat "$ROOT/target/native-sources.sha256" 2>/dev/null)" != "$(native_sources_stamp)" ]; then
+    native_build -q package -DskipTests || return 1
+    executable=$(ls "$ROOT"/target/*-runner | head -n 1)
+  fi
+  echo "$executable"
+}
+
 ensure_everything() {
   ensure_java
   ensure_postgres
