@@ -11,13 +11,24 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
-/** The packaged service (target/quarkus-app) started as its own process, the way the README's run command does. */
+/**
+ * The artifact this build packaged, started as its own process the way operators start it: the JVM application
+ * (target/quarkus-app) or the native executable, whichever target/quarkus-artifact.properties names, the executable
+ * with the flags of its container image (the CMD of src/main/docker/Dockerfile.native).
+ */
 public final class PackagedApp implements AutoCloseable {
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static final Path TARGET = Path.of("target").toAbsolutePath();
+    private static final Pattern IMAGE_CMD = Pattern.compile("(?m)^CMD \\[(.*)]\\s*$");
 
     private final Process process;
     private final Path log;
@@ -33,8 +44,7 @@ public final class PackagedApp implements AutoCloseable {
     public static PackagedApp start(Path workDir, Map<String, String> environment) throws IOException {
         int port = freePort();
         Path log = Files.createTempFile(workDir, "app-", ".log");
-        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath().toString())
+        ProcessBuilder builder = new ProcessBuilder(command()).directory(TARGET.toFile())
                 .redirectErrorStream(true).redirectOutput(log.toFile());
         Map<String, String> env = builder.environment();
         env.remove("RUNNER_ADMIN_TOKEN");
@@ -49,6 +59,54 @@ public final class PackagedApp implements AutoCloseable {
             throw e;
         }
         return app;
+    }
+
+    /** True when this build packaged the native executable. */
+    public static boolean isNative() throws IOException {
+        return "native".equals(artifact().getProperty("type"));
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    private static List<String> command() throws IOException {
+        Properties artifact = artifact();
+        String type = artifact.getProperty("type");
+        if ("native".equals(type)) {
+            List<String> command = new ArrayList<>();
+            command.add(TARGET.resolve(artifact.getProperty("path")).toString());
+            command.addAll(imageFlags());
+            return command;
+        }
+        if ("jar".equals(type)) {
+            return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-jar", TARGET.resolve(artifact.getProperty("path")).toString());
+        }
+        throw new IllegalStateException("target/quarkus-artifact.properties names no runnable artifact (type=" + type + ")");
+    }
+
+    private static Properties artifact() throws IOException {
+        Properties artifact = new Properties();
+        try (var in = Files.newInputStream(TARGET.resolve("quarkus-artifact.properties"))) {
+            artifact.load(in);
+        }
+        return artifact;
+    }
+
+    /** The executable's arguments in the image, bound to the loopback: the image listens on every address. */
+    private static List<String> imageFlags() throws IOException {
+        Matcher cmd = IMAGE_CMD.matcher(Files.readString(Path.of("src/main/docker/Dockerfile.native")));
+        if (!cmd.find()) {
+            throw new IllegalStateException("Dockerfile.native has no CMD [...] line");
+        }
+        List<String> flags = new ArrayList<>();
+        for (String part : cmd.group(1).split(",")) {
+            flags.add(part.trim().replaceAll("^\"|\"$", ""));
+        }
+        flags.remove(0);
+        flags.replaceAll(flag -> flag.startsWith("-Dquarkus.http.host=") ? "-Dquarkus.http.host=127.0.0.1" : flag);
+        return flags;
     }
 
     private void awaitReady() {
