@@ -77,6 +77,11 @@ class DbtLauncher {
                 .filter(Files::isExecutable).findFirst();
     }
 
+    /** Blocking: why dbt must not run on the user's workspace as it is on disk, or empty. */
+    Optional<String> escapeFromWorkspace(Job job) {
+        return workspaces.escapeFromWorkspace(job.username());
+    }
+
     /** Blocking: prepares the job's directory and profile and starts dbt in the user's workspace. */
     Process start(Job job) throws IOException {
         Path dbt = executable().orElseThrow(() -> new IllegalStateException("the dbt executable " + config.dbtExecutable() + " is missing"));

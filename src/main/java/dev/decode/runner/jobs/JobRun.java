@@ -128,6 +128,12 @@ final class JobRun implements Runnable {
             if (job.stopRequested()) {
                 return null;
             }
+            Optional<String> escape = deps.launcher.escapeFromWorkspace(job);
+            if (escape.isPresent()) {
+                log("error", "dbt did not start: " + escape.get());
+                LOG.infof("Job refused a project that leads outside its workspace id=%s username=%s", job.id(), job.username());
+                return null;
+            }
             process = deps.launcher.start(job);
             pgid = ownGroupOf(process);
         }
