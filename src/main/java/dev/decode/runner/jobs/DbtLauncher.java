@@ -39,15 +39,17 @@ class DbtLauncher {
     private final WarehouseFiles warehouse;
     private final WarehouseConfig warehouseConfig;
     private final Workspaces workspaces;
+    private final Confinement confinement;
     private final ObjectMapper json;
 
     DbtLauncher(JobsConfig config, UserDirectories users, WarehouseFiles warehouse, WarehouseConfig warehouseConfig,
-            Workspaces workspaces, ObjectMapper json) {
+            Workspaces workspaces, Confinement confinement, ObjectMapper json) {
         this.config = config;
         this.users = users;
         this.warehouse = warehouse;
         this.warehouseConfig = warehouseConfig;
         this.workspaces = workspaces;
+        this.confinement = confinement;
         this.json = json;
     }
 
@@ -118,12 +120,13 @@ class DbtLauncher {
         JobsConfig.Process limits = config.process();
         List<String> argv = new ArrayList<>(List.of("/usr/bin/setsid", "/usr/bin/env", "--default-signal=INT",
                 "/usr/bin/prlimit", "--as=" + limits.addressSpace().asLongValue(), "--nproc=" + limits.processes(),
-                "--nofile=" + limits.openFiles(), "--cpu=" + cpuSeconds(), "--",
-                dbt.toString()));
-        argv.addAll(job.command().args());
-        argv.addAll(List.of("--profiles-dir", dir.toString(), "--profile", PROFILE, "--target", TARGET,
+                "--nofile=" + limits.openFiles(), "--cpu=" + cpuSeconds(), "--"));
+        List<String> command = new ArrayList<>(List.of(dbt.toString()));
+        command.addAll(job.command().args());
+        command.addAll(List.of("--profiles-dir", dir.toString(), "--profile", PROFILE, "--target", TARGET,
                 "--target-path", dir.resolve("target").toString(), "--log-path", dir.resolve("logs").toString(),
                 "--log-level-file", "none", "--log-format", "json", "--no-use-colors"));
+        argv.addAll(confinement.wrap(dbt, job.username(), command));
         return argv;
     }
 

@@ -4,6 +4,7 @@ import static dev.decode.runner.support.Api.as;
 import static dev.decode.runner.support.Api.createUser;
 import static dev.decode.runner.support.Api.uniqueUsername;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
@@ -16,7 +17,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
+import java.util.concurrent.TimeUnit;
+
+import jakarta.inject.Inject;
+
 import org.junit.jupiter.api.Test;
+
+import dev.decode.runner.support.DbtEnvironment;
 
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
@@ -28,6 +35,9 @@ import io.restassured.path.json.JsonPath;
  */
 @QuarkusTest
 class ProjectConfinementTest {
+
+    @Inject
+    Confinement confinement;
 
     private static final String HEADER = "name: starter\nversion: \"1.0.0\"\nconfig-version: 2\nprofile: decode\n";
 
@@ -104,6 +114,36 @@ class ProjectConfinementTest {
         assertThat(as(token).get("/api/v1/workspace/files/dbt_project.yml").asString()).doesNotContain("../");
         as(token).contentType(ContentType.TEXT).body(HEADER + "model-paths: [\"models\", \"more_models/\"]\ntarget-path: target\n")
                 .when().put("/api/v1/workspace/files/dbt_project.yml").then().statusCode(200);
+    }
+
+    @Test
+    void theDbtProcessCanReadItsOwnUsersFilesButNoOtherLearnersNorTheServices() throws Exception {
+        Path dbt = DbtEnvironment.dbt();
+        assumeTrue(confinement.landlockAbi(dbt) > 0, "this kernel offers no Landlock");
+        Victim victim = victim();
+        String username = uniqueUsername("reader");
+        createUser(username);
+        Path own = Files.createDirectories(JobApi.userDir(username)).resolve("own.txt");
+        Files.writeString(own, "mine\n");
+        Path adminToken = JobApi.userDir(username).getParent().getParent().resolve("admin-token");
+        Files.writeString(adminToken.resolveSibling("service-secret"), "not for dbt\n");
+
+        assertThat(runConfined(dbt, username, "/bin/cat", own.toString())).isEqualTo("mine\n");
+        for (Path forbidden : List.of(victim.model(), victim.model().getParent(), adminToken.resolveSibling("service-secret"))) {
+            assertThat(runConfined(dbt, username, "/bin/cat", forbidden.toString())).as(forbidden.toString())
+                    .contains("Permission denied").doesNotContain(victim.marker());
+        }
+        assertThat(runConfined(dbt, username, "/bin/sh", "-c", "echo written > " + own.resolveSibling("new.txt") + " && echo ok"))
+                .isEqualTo("ok\n");
+        assertThat(runConfined(dbt, username, "/bin/sh", "-c", "echo written > " + victim.model().resolveSibling("planted.sql")))
+                .contains("Permission denied");
+    }
+
+    private String runConfined(Path dbt, String username, String... command) throws Exception {
+        Process process = new ProcessBuilder(confinement.wrap(dbt, username, List.of(command))).redirectErrorStream(true).start();
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        process.waitFor(10, TimeUnit.SECONDS);
+        return out;
     }
 
     @Test
