@@ -53,8 +53,13 @@ class DbtLauncher {
         this.json = json;
     }
 
+    /** Every job directory of the user, and the parse state carried from job to job. */
+    Path jobsDir(String username) {
+        return users.of(username).resolve("jobs");
+    }
+
     Path jobDir(String username, String id) {
-        return users.of(username).resolve("jobs").resolve(id);
+        return jobsDir(username).resolve(id);
     }
 
     Path logFile(String username, String id) {
@@ -77,6 +82,13 @@ class DbtLauncher {
         }
         return java.util.Arrays.stream(path.split(File.pathSeparator)).map(dir -> Path.of(dir, configured))
                 .filter(Files::isExecutable).findFirst();
+    }
+
+    /** What turns the server's absolute paths in the job's output and artifacts into the learner's own. */
+    ServerPaths serverPaths(String username, String id) {
+        Path dbtHome = executable().map(dbt -> dbt.getParent().getParent()).orElse(Path.of("/nonexistent"));
+        return new ServerPaths(jobDir(username, id), workspaces.root(username), users.of(username),
+                users.usersRoot().getParent(), dbtHome);
     }
 
     /** Blocking: why dbt must not run on the user's workspace as it is on disk, or empty. */
@@ -113,7 +125,7 @@ class DbtLauncher {
     }
 
     private Path partialParse(String username) {
-        return users.of(username).resolve("jobs").resolve(PARTIAL_PARSE);
+        return jobsDir(username).resolve(PARTIAL_PARSE);
     }
 
     List<String> argv(Path dbt, Job job, Path dir) {
