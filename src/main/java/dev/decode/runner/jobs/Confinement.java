@@ -50,7 +50,7 @@ class Confinement {
         List<String> argv = new ArrayList<>(List.of(python(dbt).toString(), "-I", "-S", "-c", script,
                 "--protect", platform.dataDir().toAbsolutePath().normalize().toString(),
                 "--write", users.of(username).toString(),
-                "--read", dbt.getParent().getParent().toString()));
+                "--read", dbt.getParent().getParent().toString(), "--read", realPath(dbt).getParent().getParent().toString()));
         if (warehouse.learnCatalog() != null) {
             argv.addAll(List.of("--read-file", warehouse.learnCatalog().toString()));
         }
@@ -84,6 +84,15 @@ class Confinement {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return 0;
+        }
+    }
+
+    /** dbt's environment, where a link (such as one on PATH) leads. */
+    private static Path realPath(Path dbt) {
+        try {
+            return dbt.toRealPath();
+        } catch (IOException e) {
+            return dbt;
         }
     }
 
