@@ -39,20 +39,27 @@ class DbtLauncher {
     private final WarehouseFiles warehouse;
     private final WarehouseConfig warehouseConfig;
     private final Workspaces workspaces;
+    private final Confinement confinement;
     private final ObjectMapper json;
 
     DbtLauncher(JobsConfig config, UserDirectories users, WarehouseFiles warehouse, WarehouseConfig warehouseConfig,
-            Workspaces workspaces, ObjectMapper json) {
+            Workspaces workspaces, Confinement confinement, ObjectMapper json) {
         this.config = config;
         this.users = users;
         this.warehouse = warehouse;
         this.warehouseConfig = warehouseConfig;
         this.workspaces = workspaces;
+        this.confinement = confinement;
         this.json = json;
     }
 
+    /** Every job directory of the user, and the parse state carried from job to job. */
+    Path jobsDir(String username) {
+        return users.of(username).resolve("jobs");
+    }
+
     Path jobDir(String username, String id) {
-        return users.of(username).resolve("jobs").resolve(id);
+        return jobsDir(username).resolve(id);
     }
 
     Path logFile(String username, String id) {
@@ -75,6 +82,18 @@ class DbtLauncher {
         }
         return java.util.Arrays.stream(path.split(File.pathSeparator)).map(dir -> Path.of(dir, configured))
                 .filter(Files::isExecutable).findFirst();
+    }
+
+    /** What turns the server's absolute paths in the job's output and artifacts into the learner's own. */
+    ServerPaths serverPaths(String username, String id) {
+        Path dbtHome = executable().map(dbt -> dbt.getParent().getParent()).orElse(Path.of("/nonexistent"));
+        return new ServerPaths(jobDir(username, id), workspaces.root(username), users.of(username),
+                users.usersRoot().getParent(), dbtHome);
+    }
+
+    /** Blocking: why dbt must not run on the user's workspace as it is on disk, or empty. */
+    Optional<String> escapeFromWorkspace(Job job) {
+        return workspaces.escapeFromWorkspace(job.username());
     }
 
     /** Blocking: prepares the job's directory and profile and starts dbt in the user's workspace. */
@@ -106,19 +125,20 @@ class DbtLauncher {
     }
 
     private Path partialParse(String username) {
-        return users.of(username).resolve("jobs").resolve(PARTIAL_PARSE);
+        return jobsDir(username).resolve(PARTIAL_PARSE);
     }
 
     List<String> argv(Path dbt, Job job, Path dir) {
         JobsConfig.Process limits = config.process();
         List<String> argv = new ArrayList<>(List.of("/usr/bin/setsid", "/usr/bin/env", "--default-signal=INT",
                 "/usr/bin/prlimit", "--as=" + limits.addressSpace().asLongValue(), "--nproc=" + limits.processes(),
-                "--nofile=" + limits.openFiles(), "--cpu=" + cpuSeconds(), "--",
-                dbt.toString()));
-        argv.addAll(job.command().args());
-        argv.addAll(List.of("--profiles-dir", dir.toString(), "--profile", PROFILE, "--target", TARGET,
+                "--nofile=" + limits.openFiles(), "--cpu=" + cpuSeconds(), "--"));
+        List<String> command = new ArrayList<>(List.of(dbt.toString()));
+        command.addAll(job.command().args());
+        command.addAll(List.of("--profiles-dir", dir.toString(), "--profile", PROFILE, "--target", TARGET,
                 "--target-path", dir.resolve("target").toString(), "--log-path", dir.resolve("logs").toString(),
                 "--log-level-file", "none", "--log-format", "json", "--no-use-colors"));
+        argv.addAll(confinement.wrap(dbt, job.username(), command));
         return argv;
     }
 

@@ -7,6 +7,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.UnaryOperator;
 
 import jakarta.inject.Singleton;
 
@@ -57,6 +60,8 @@ final class JobRun implements Runnable {
     private final Runnable onEnd;
     private final CompletableFuture<Void> ending = new CompletableFuture<>();
     private long pgid = -1;
+    private final AtomicReference<JobView> unsaved = new AtomicReference<>();
+    private final AtomicBoolean saving = new AtomicBoolean();
 
     JobRun(Job job, JobFeed feed, Dependencies deps, Runnable onEnd) {
         this.job = job;
@@ -128,12 +133,19 @@ final class JobRun implements Runnable {
             if (job.stopRequested()) {
                 return null;
             }
+            Optional<String> escape = deps.launcher.escapeFromWorkspace(job);
+            if (escape.isPresent()) {
+                log("error", "dbt did not start: " + escape.get());
+                LOG.infof("Job refused a project that leads outside its workspace id=%s username=%s", job.id(), job.username());
+                return null;
+            }
             process = deps.launcher.start(job);
             pgid = ownGroupOf(process);
         }
         LOG.infof("Job started id=%s username=%s pid=%d", job.id(), job.username(), process.pid());
         deps.store.processGroup(job.id(), pgid).await().atMost(STORE_WAIT);
-        events(process, deps.json).onItem().invoke(this::onEvent).collect().last().await().indefinitely();
+        events(process, deps.launcher.serverPaths(job.username(), job.id()), deps.json).onItem().invoke(this::onEvent)
+                .collect().last().await().indefinitely();
         int code = process.waitFor();
         if (!ProcessGroups.killAll(pgid, 5_000)) {
             LOG.warnf("Processes of a job outlived SIGKILL id=%s pgid=%d", job.id(), pgid);
@@ -141,8 +153,8 @@ final class JobRun implements Runnable {
         return code;
     }
 
-    /** dbt's merged stdout and stderr, one parsed event per line. */
-    static Multi<DbtEvent> events(Process process, ObjectMapper json) {
+    /** dbt's merged stdout and stderr, one parsed event per line, with the server's paths made the learner's. */
+    static Multi<DbtEvent> events(Process process, UnaryOperator<String> paths, ObjectMapper json) {
         return Multi.createFrom().<String>emitter(emitter -> {
             try (BufferedReader reader = process.inputReader(StandardCharsets.UTF_8)) {
                 String line;
@@ -153,12 +165,40 @@ final class JobRun implements Runnable {
             } catch (IOException e) {
                 emitter.fail(e);
             }
-        }).map(line -> DbtEvent.parse(line, json));
+        }).map(line -> DbtEvent.parse(paths.apply(line), json));
     }
 
     private void onEvent(DbtEvent event) {
         boolean progressed = job.apply(event);
         feed.append(deps.clock.instant(), event.level(), event.msg(), event.nodeId(), progressed ? job.progress() : null);
+        if (event.nodeId() != null) {
+            unsaved.set(job.view());
+            saveNewestProgress();
+        }
+    }
+
+    /**
+     * Records nodes and progress while the job runs, so that a job the service loses keeps them. One write at a time,
+     * each with the newest state; dbt's output is never held up by PostgreSQL, and the end is recorded anyway.
+     */
+    private void saveNewestProgress() {
+        if (!saving.compareAndSet(false, true)) {
+            return;
+        }
+        JobView view = unsaved.getAndSet(null);
+        if (view == null) {
+            saving.set(false);
+            if (unsaved.get() != null) {
+                saveNewestProgress();
+            }
+            return;
+        }
+        deps.store.progressed(view).subscribe().with(ignored -> afterSave(), failure -> afterSave());
+    }
+
+    private void afterSave() {
+        saving.set(false);
+        saveNewestProgress();
     }
 
     /** setsid makes the process its own group leader as soon as it runs; wait briefly for that before trusting it. */

@@ -59,6 +59,14 @@ class JobStore {
         return pool.preparedQuery("update jobs set pgid = $2 where id = $1").execute(Tuple.of(id, pgid)).replaceWithVoid();
     }
 
+    /** Progress and nodes of a running job, so that a job the service loses while it runs keeps them. */
+    Uni<Void> progressed(JobView job) {
+        return pool.preparedQuery("update jobs set progress_completed = $2, progress_total = $3, nodes = $4::text::jsonb "
+                        + "where id = $1 and status = 'running'")
+                .execute(Tuple.of(job.id(), job.progress().completed(), job.progress().total(), write(job.nodes())))
+                .replaceWithVoid();
+    }
+
     Uni<Void> finished(JobView job) {
         return pool.preparedQuery("update jobs set status = $2, started_at = $3, finished_at = $4, exit_code = $5, "
                         + "progress_completed = $6, progress_total = $7, nodes = $8::text::jsonb where id = $1")

@@ -1,10 +1,14 @@
 package dev.decode.runner.jobs;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -13,6 +17,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -118,8 +123,16 @@ public class JobSupervisor implements ActiveJobs {
         return find(username, id).chain(view -> BlockingWork.supply(() -> JobFeed.text(launcher.logFile(username, id), json)));
     }
 
-    public Uni<java.nio.file.Path> artifact(String username, String id, String name) {
-        return find(username, id).map(view -> launcher.artifact(username, id, name));
+    /** The artifact, with the server's paths made the learner's; empty when the job has none (or no longer has it). */
+    public Uni<Optional<byte[]>> artifact(String username, String id, String name) {
+        return find(username, id).chain(view -> BlockingWork.supply(() -> {
+            try {
+                String text = Files.readString(launcher.artifact(username, id, name), StandardCharsets.UTF_8);
+                return Optional.of(launcher.serverPaths(username, id).apply(text).getBytes(StandardCharsets.UTF_8));
+            } catch (NoSuchFileException e) {
+                return Optional.<byte[]>empty();
+            }
+        }));
     }
 
     public Uni<JobView> cancel(String username, String id) {
@@ -247,6 +260,7 @@ public class JobSupervisor implements ActiveJobs {
                 JobRun run = new JobRun(job, feeds.get(job.id()), runDependencies, () -> {
                     runs.remove(job.id());
                     queue.finished(job);
+                    pruneDirectories(job.username());
                     dispatch();
                 });
                 runs.put(job.id(), run);
@@ -263,7 +277,11 @@ public class JobSupervisor implements ActiveJobs {
         }
     }
 
-    /** SIGINT now so that dbt cancels its queries; SIGKILL when it has not ended after {@code grace}. */
+    /**
+     * SIGINT now so that dbt cancels its queries, again at half the grace (one that lands while dbt still compiles a
+     * model is spent before the model's query starts, which then runs on), SIGKILL when it has not ended after
+     * {@code grace}.
+     */
     private void stopProcess(Job job, Duration grace) {
         JobRun run = runs.get(job.id());
         if (run == null) {
@@ -274,7 +292,19 @@ public class JobSupervisor implements ActiveJobs {
             return;
         }
         run.interrupt();
+        timers.schedule(run::interrupt, grace.toMillis() / 2, TimeUnit.MILLISECONDS);
         timers.schedule(run::killNow, grace.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Blocking: keeps the user's job directories within their bounds; a failure leaves them for the next job. */
+    private void pruneDirectories(String username) {
+        try {
+            Set<String> active = queue.activeOf(username).stream().map(Job::id).collect(Collectors.toSet());
+            JobsConfig.Directories bounds = config.directories();
+            JobDirectories.prune(launcher.jobsDir(username), bounds.keep(), bounds.maxSize().asLongValue(), active);
+        } catch (RuntimeException e) {
+            LOG.warnf(e, "Could not prune job directories username=%s", username);
+        }
     }
 
     /** A job that never started: record, log and metrics as for one that ran. */

@@ -48,6 +48,19 @@ public interface JobsConfig {
 
     Process process();
 
+    Directories directories();
+
+    /** What one learner's jobs may leave on disk (log, profile, artifacts per job); their records always stay. */
+    interface Directories {
+        /** Job directories kept per learner; beyond it the oldest are deleted. */
+        @WithDefault("20")
+        int keep();
+
+        /** Disk one learner's job directories may take together; a starter build leaves about 1.5 MB. */
+        @WithDefault("32M")
+        MemorySize maxSize();
+    }
+
     /** Resource limits of each dbt process, applied with prlimit. */
     interface Process {
         /**

@@ -1,8 +1,6 @@
 package dev.decode.runner.jobs;
 
 import java.net.URI;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.util.Optional;
 import java.util.Set;
 
@@ -21,7 +19,6 @@ import org.jboss.resteasy.reactive.RestPath;
 import org.jboss.resteasy.reactive.RestQuery;
 import org.jboss.resteasy.reactive.RestResponse;
 
-import dev.decode.runner.platform.BlockingWork;
 import dev.decode.runner.platform.errors.ProblemException;
 import dev.decode.runner.users.CurrentPrincipal;
 import io.quarkus.runtime.annotations.RegisterForReflection;
@@ -105,13 +102,9 @@ public class JobsResource {
         if (!ARTIFACTS.contains(name)) {
             return Uni.createFrom().failure(ProblemException.notFound("Artifacts are manifest.json and run_results.json."));
         }
-        return supervisor.artifact(principal.username(), id, name).chain(file -> BlockingWork.supply(() -> {
-            try {
-                return RestResponse.ResponseBuilder.ok(Files.readAllBytes(file), MediaType.APPLICATION_JSON_TYPE).build();
-            } catch (NoSuchFileException e) {
-                throw ProblemException.notFound("This job has no " + name + ".");
-            }
-        }));
+        return supervisor.artifact(principal.username(), id, name).map(artifact -> RestResponse.ResponseBuilder
+                .ok(artifact.orElseThrow(() -> ProblemException.notFound("This job has no " + name + ".")), MediaType.APPLICATION_JSON_TYPE)
+                .build());
     }
 
     /** Last-Event-ID wins over ?after=, as a reconnecting EventSource sends it. */

@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
@@ -99,6 +100,11 @@ public class Workspaces {
             }
             boolean exists = Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS);
             checkQuota(root, file, exists, content.length);
+            if (file.getFileName().toString().equals(ProjectPaths.FILE)) {
+                ProjectPaths.check(root, file.getParent(), content).ifPresent(violation -> {
+                    throw ProblemException.invalidRequest(violation.detail());
+                });
+            }
             try {
                 Files.createDirectories(file.getParent());
                 try (OutputStream out = Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
@@ -134,6 +140,33 @@ public class Workspaces {
             templates.copy(template, root);
         }
         return list(username);
+    }
+
+    /**
+     * Blocking: why dbt must not run on the workspace as it is on disk, or empty. Checked right before each job, since
+     * files can reach the disk other than through {@link #write}: every project file's path settings must stay inside
+     * the workspace, and nothing in it may be a link that leads out.
+     */
+    public Optional<String> escapeFromWorkspace(String username) {
+        Path root = root(username);
+        synchronized (lockOf(username)) {
+            try (Stream<Path> walk = Files.walk(root)) {
+                for (Path entry : (Iterable<Path>) walk::iterator) {
+                    if (!ProjectPaths.insideWorkspace(root, entry)) {
+                        return Optional.of("'" + root.relativize(entry) + "' is a link that leads outside your workspace.");
+                    }
+                    if (entry.getFileName().toString().equals(ProjectPaths.FILE) && Files.isRegularFile(entry, LinkOption.NOFOLLOW_LINKS)) {
+                        Optional<ProjectPaths.Violation> violation = ProjectPaths.check(root, entry.getParent(), Files.readAllBytes(entry));
+                        if (violation.isPresent()) {
+                            return Optional.of(violation.get().detail());
+                        }
+                    }
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return Optional.empty();
     }
 
     /**

@@ -69,6 +69,39 @@ class JobControlTest {
     }
 
     @Test
+    void aCancelThatLandsWhileDbtStillCompilesEndsTheJobBeforeTheGrace() throws Exception {
+        String token = createUser(uniqueUsername("early"));
+        String id = startSlowJob(token);
+        await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(20)).until(() -> "started".equals(
+                JobApi.job(token, id).getString("nodes.find { it.uniqueId == 'model.starter.slow' }.status")));
+
+        Instant cancelled = Instant.now();
+        as(token).when().post("/api/v1/jobs/" + id + "/cancel").then().statusCode(202);
+        JsonPath job = JobApi.awaitEnd(token, id, GRACE.plusSeconds(20));
+
+        assertThat(job.getString("status")).isEqualTo("cancelled");
+        assertThat(Duration.between(cancelled, Instant.parse(job.getString("finishedAt"))))
+                .as("ended by the second SIGINT, before SIGKILL").isLessThan(GRACE);
+        assertThat(JobApi.processesOf(id)).isEmpty();
+    }
+
+    @Test
+    void aRunningJobsNodesAndProgressAreRecordedAsTheyChange() throws Exception {
+        String token = createUser(uniqueUsername("recorded"));
+        String id = startSlowModel(token);
+        try {
+            io.vertx.mutiny.sqlclient.Row row = pool.preparedQuery("select status, nodes::text as nodes, progress_total from jobs where id = $1")
+                    .execute(Tuple.of(id)).await().atMost(Duration.ofSeconds(5)).iterator().next();
+            assertThat(row.getString("status")).isEqualTo("running");
+            assertThat(row.getString("nodes")).contains("model.starter.slow", "started");
+            assertThat(row.getInteger("progress_total")).isEqualTo(1);
+        } finally {
+            as(token).when().post("/api/v1/jobs/" + id + "/cancel").then().statusCode(202);
+        }
+        JobApi.awaitEnd(token, id, GRACE.plusSeconds(20));
+    }
+
+    @Test
     void aQuietLogStreamGetsHeartbeatsAndStillEndsWithItsJob() throws Exception {
         String token = createUser(uniqueUsername("quiet"));
         String id = startSlowModel(token);

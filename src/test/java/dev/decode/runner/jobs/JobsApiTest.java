@@ -4,19 +4,26 @@ import static dev.decode.runner.support.Api.as;
 import static dev.decode.runner.support.Api.createUser;
 import static dev.decode.runner.support.Api.uniqueUsername;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.stream.Stream;
 
 import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.Test;
 
+import dev.decode.runner.support.DbtEnvironment;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
@@ -110,6 +117,9 @@ class JobsApiTest {
                 .then().statusCode(200).contentType(ContentType.JSON).body("metadata.dbt_version", equalTo("1.11.16"));
         as(builtToken).when().get("/api/v1/jobs/" + builtJob + "/artifacts/run_results.json")
                 .then().statusCode(200).body("results.size()", equalTo(20));
+        String manifest = as(builtToken).when().get("/api/v1/jobs/" + builtJob + "/artifacts/manifest.json").asString();
+        assertThat(manifest).as("no server path").doesNotContain(dataDir(), DbtEnvironment.dbt().getParent().getParent().toString())
+                .contains("\"root_path\": \".\"");
         as(builtToken).when().get("/api/v1/jobs/" + builtJob + "/artifacts/graph.gpickle")
                 .then().statusCode(404).contentType("application/problem+json");
     }
@@ -154,11 +164,54 @@ class JobsApiTest {
         assertThat(job.getInt("exitCode")).isEqualTo(1);
         assertThat(job.getString("nodes.find { it.uniqueId == 'model.starter.broken' }.status")).isEqualTo("error");
         assertThat(job.getString("nodes.find { it.uniqueId == 'model.starter.broken' }.message")).contains("no_such_table");
+        String log = as(token).accept("text/plain").when().get("/api/v1/jobs/" + id + "/logs").asString();
+        assertThat(log).contains("compiled code at target/compiled/starter/models/broken.sql").doesNotContain(dataDir());
 
         String next = JobApi.submit(token, Map.of("command", "parse"));
         assertThat(JobApi.awaitEnd(token, next, Duration.ofMinutes(2)).getString("status")).isEqualTo("succeeded");
         as(token).accept("text/plain").when().get("/api/v1/jobs/" + next + "/logs").then().statusCode(200)
                 .body(org.hamcrest.Matchers.not(containsString("Unable to do partial parsing")));
+    }
+
+    @Test
+    void olderJobDirectoriesArePrunedWhenAJobEndsAndTheirRecordsStay() throws Exception {
+        String username = uniqueUsername("pruned");
+        String token = createUser(username);
+        String first = JobApi.submit(token, Map.of("command", "parse"));
+        JobApi.awaitEnd(token, first, Duration.ofMinutes(2));
+        Path jobs = JobApi.userDir(username).resolve("jobs");
+        age(jobs.resolve(first), Duration.ofHours(2));
+        for (int i = 0; i < 20; i++) {
+            Path older = Files.createDirectories(jobs.resolve("older-" + i));
+            Files.writeString(older.resolve("log.jsonl"), "{}\n");
+            age(older, Duration.ofHours(1).minusMinutes(i));
+        }
+
+        String next = JobApi.submit(token, Map.of("command", "parse"));
+        assertThat(JobApi.awaitEnd(token, next, Duration.ofMinutes(2)).getString("status")).isEqualTo("succeeded");
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> !Files.exists(jobs.resolve(first)));
+        try (Stream<Path> dirs = Files.list(jobs)) {
+            assertThat(dirs.filter(Files::isDirectory).map(dir -> dir.getFileName().toString()).toList())
+                    .hasSize(20).contains(next).doesNotContain("older-0");
+        }
+        assertThat(JobApi.job(token, first).getString("status")).isEqualTo("succeeded");
+        as(token).when().get("/api/v1/jobs/" + first + "/artifacts/manifest.json").then().statusCode(404);
+        as(token).accept("text/plain").when().get("/api/v1/jobs/" + first + "/logs").then().statusCode(200).body(equalTo(""));
+    }
+
+    /** Where the test service keeps its files; no learner should see it. */
+    private static String dataDir() {
+        return Path.of("target/test-data").toAbsolutePath().toString();
+    }
+
+    private static void age(Path dir, Duration age) throws IOException {
+        FileTime then = FileTime.from(Instant.now().minus(age));
+        try (Stream<Path> all = Files.walk(dir)) {
+            for (Path path : all.toList()) {
+                Files.setLastModifiedTime(path, then);
+            }
+        }
     }
 
     @Test

@@ -1,0 +1,115 @@
+package dev.decode.runner.jobs;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import org.jboss.logging.Logger;
+
+import dev.decode.runner.platform.PlatformConfig;
+import dev.decode.runner.platform.UserDirectories;
+import dev.decode.runner.warehouse.WarehouseFiles;
+import io.quarkus.runtime.StartupEvent;
+
+/**
+ * Keeps each dbt process out of every directory but its own user's, with Landlock (Linux 5.13+, no privilege
+ * needed, so it works for the unprivileged uid the containers run as): {@code dbt/confine.py}, run by the Python of
+ * dbt's own environment, restricts itself and then execs dbt. It reads the system and Python, writes its user's
+ * directory, reads {@code learn}, and nothing else of the data directory (other learners, the admin token). Where
+ * the kernel or a seccomp filter does not offer Landlock, dbt runs unconfined; the start-up log says which.
+ */
+@ApplicationScoped
+class Confinement {
+
+    private static final Logger LOG = Logger.getLogger(Confinement.class);
+
+    private final PlatformConfig platform;
+    private final UserDirectories users;
+    private final WarehouseFiles warehouse;
+    private final String script;
+
+    Confinement(PlatformConfig platform, UserDirectories users, WarehouseFiles warehouse) {
+        this.platform = platform;
+        this.users = users;
+        this.warehouse = warehouse;
+        this.script = resource("dbt/confine.py");
+    }
+
+    /** The command that runs {@code command} confined to {@code username}'s directory. */
+    List<String> wrap(Path dbt, String username, List<String> command) {
+        List<String> argv = new ArrayList<>(List.of(python(dbt).toString(), "-I", "-S", "-c", script,
+                "--protect", platform.dataDir().toAbsolutePath().normalize().toString(),
+                "--write", users.of(username).toString(),
+                "--read", dbt.getParent().getParent().toString(), "--read", realPath(dbt).getParent().getParent().toString()));
+        if (warehouse.learnCatalog() != null) {
+            argv.addAll(List.of("--read-file", warehouse.learnCatalog().toString()));
+        }
+        argv.add("--");
+        argv.addAll(command);
+        return argv;
+    }
+
+    void logAtStart(@Observes StartupEvent event, DbtLauncher launcher) {
+        Optional<Path> dbt = launcher.executable();
+        if (dbt.isEmpty()) {
+            return;
+        }
+        int abi = landlockAbi(dbt.get());
+        if (abi > 0) {
+            LOG.infof("dbt jobs confined to their user's directory confinement=landlock abi=%d", abi);
+        } else {
+            LOG.warnf("Landlock is not available: dbt jobs rely on the project path checks alone confinement=none");
+        }
+    }
+
+    /** Blocking: the Landlock ABI version this machine offers dbt's Python, 0 when none. */
+    int landlockAbi(Path dbt) {
+        try {
+            Process probe = new ProcessBuilder(python(dbt).toString(), "-I", "-S", "-c", script, "--probe")
+                    .redirectErrorStream(true).start();
+            String out = new String(probe.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            return probe.waitFor(10, TimeUnit.SECONDS) && probe.exitValue() == 0 ? Integer.parseInt(out) : 0;
+        } catch (IOException | NumberFormatException e) {
+            return 0;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 0;
+        }
+    }
+
+    /** dbt's environment, where a link (such as one on PATH) leads. */
+    private static Path realPath(Path dbt) {
+        try {
+            return dbt.toRealPath();
+        } catch (IOException e) {
+            return dbt;
+        }
+    }
+
+    /** The Python of dbt's own virtual environment, which every dbt installation has beside its script. */
+    private static Path python(Path dbt) {
+        Path python = dbt.getParent().resolve("python");
+        return Files.isExecutable(python) ? python : dbt.getParent().resolve("python3");
+    }
+
+    private static String resource(String name) {
+        try (InputStream in = Confinement.class.getClassLoader().getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException("the resource " + name + " is missing from the build");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
