@@ -21,14 +21,14 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 
 # start_service NAME [VAR=value ...]: starts the packaged service with limits out of the way and the given environment:
 # the JVM application (target/quarkus-app) with BENCH_JAVA_OPTS, or with BENCH_ARTIFACT=native the native executable
-# with its image's arguments, from its own folder as in the image. READY_MS: process start to the first ready answer.
+# NATIVE_EXECUTABLE with its image's arguments, from its own folder as in the image. READY_MS: process start to the first ready answer.
 start_service() {
   local name=$1; shift
   PORT=$(free_port)
   export BASE="http://127.0.0.1:$PORT"
   mkdir -p "$BENCH_TMP/$name"
   local kind=${BENCH_ARTIFACT:-jvm} command=(java ${BENCH_JAVA_OPTS:-} -jar "$BENCH_ROOT/target/quarkus-app/quarkus-run.jar")
-  [ "$kind" = native ] && command=("$(ensure_native_executable)" $(image_args native))
+  [ "$kind" = native ] && command=("${NATIVE_EXECUTABLE:?set NATIVE_EXECUTABLE=\$(ensure_native_executable) first}" $(image_args native))
   local started=$(date +%s%N)
   (cd "$(dirname "${command[0]}")" && exec env $(image_env "$kind") PORT="$PORT" RUNNER_DATA_DIR="$BENCH_TMP/$name/data" \
       RUNNER_ADMIN_TOKEN=bench-admin RUNNER_LIMITS_REQUESTS_PER_MINUTE=100000000 \

@@ -22,7 +22,7 @@ drive() {
   local rps p50 p99 errors
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
   p50=$(awk '$1=="50%" {print $2}' <<<"$out"); p99=$(awk '$1=="99%" {print $2}' <<<"$out")
-  errors=$(awk '/Non-2xx/ {print $4}' <<<"$out")
+  errors=$(awk '/Non-2xx/ {print $5}' <<<"$out")
   printf '%s %s %s %s\n' "$rps" "$(to_ms "$p50")" "$(to_ms "$p99")" "${errors:-0}"
 }
 warm_both() {

@@ -2,7 +2,7 @@
 # Runs the whole test suite against real PostgreSQL, Redis, DuckDB files and the pinned dbt CLI, installing and
 # starting whatever is missing first: unit and @QuarkusTest tests, then the integration tests (*IT) against the packaged
 # JVM application; render.yaml against Render's schema; then the native executable is built and the integration tests
-# run again against it. Extra arguments go to the first Maven run (e.g. -Dtest=UsersApiTest -Dit.test=NONE).
+# run again against it. Extra arguments go to the first Maven run (e.g. -Dtest=UsersApiTest -DskipITs).
 # Without a native-image toolchain (scripts/lib.sh, find_graalvm) the native half stops the run with a message;
 # SKIP_NATIVE=true runs only the JVM half, for a quick local loop.
 source "$(dirname "$0")/lib.sh"
