@@ -14,13 +14,19 @@ BENCH_TMP=$(mktemp -d /tmp/decode-bench.XXXXXX)
 SERVICE_PID=""
 trap 'stop_service; rm -rf "$BENCH_TMP"' EXIT
 
+# The artifact the benchmarks start: the JVM build by default, or a native executable (BENCH_APP=target/<name>-runner).
+BENCH_APP=${BENCH_APP:-$BENCH_ROOT/target/quarkus-app/quarkus-run.jar}
+service_command() {
+  if [[ $BENCH_APP == *.jar ]]; then echo "java ${BENCH_JAVA_OPTS:-} -jar $BENCH_APP"; else echo "$BENCH_APP"; fi
+}
+
 build_service() {
   (cd "$BENCH_ROOT" && ./mvnw -B -ntp -q package -DskipTests)
 }
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-# start_service NAME [VAR=value ...]: starts target/quarkus-app with limits out of the way and the given environment.
+# start_service NAME [VAR=value ...]: starts BENCH_APP with limits out of the way and the given environment.
 start_service() {
   local name=$1; shift
   PORT=$(free_port)
@@ -30,7 +36,7 @@ start_service() {
   env $(image_env) PORT="$PORT" RUNNER_DATA_DIR="$BENCH_TMP/$name/data" RUNNER_ADMIN_TOKEN=bench-admin \
       RUNNER_LIMITS_REQUESTS_PER_MINUTE=100000000 RUNNER_LIMITS_EXPENSIVE_PER_MINUTE=100000000 \
       RUNNER_LIMITS_CONCURRENT_REQUESTS=100000 QUARKUS_LOG_CATEGORY__DEV_DECODE__LEVEL=WARN "$@" \
-      java ${BENCH_JAVA_OPTS:-} -jar "$BENCH_ROOT/target/quarkus-app/quarkus-run.jar" > "$BENCH_TMP/$name/service.log" 2>&1 &
+      $(service_command) > "$BENCH_TMP/$name/service.log" 2>&1 &
   SERVICE_PID=$!
   for _ in $(seq 1 600); do
     if curl -fs "$BASE/q/health/ready" >/dev/null 2>&1; then
