@@ -61,7 +61,7 @@ json() { python3 -c "import json, sys; print(json.load(sys.stdin)$1)"; }
 job_status() { api GET "/api/v1/jobs/$2" "$1" | json '["status"]'; }
 job_log() { api GET "/api/v1/jobs/$2/logs" "$1" -H 'Accept: text/plain'; }
 # row NAME VERDICT FIGURES
-row() { ROWS+=("$(printf '%-38s | %-4s | %s' "$1" "$2" "$3")"); echo "  $1: $2 - $3" >&2; }
+row() { ROWS+=("$(printf '%-42s | %-4s | %s' "$1" "$2" "$3")"); echo "  $1: $2 - $3" >&2; }
 verdict() { if "$@"; then echo PASS; else echo FAIL; fi; }
 service_log() { cat "$BENCH_TMP"/*/service.log; }
 mb() { echo $(( $1 / 1024 )); }
@@ -196,5 +196,5 @@ row "$BUILDS sequential builds" \
 # ---- table ---------------------------------------------------------------------------------------------------------
 echo
 echo "Reliability suite, $(date -u +%Y-%m-%dT%H:%MZ), $(basename "$BENCH_APP"), $(nproc) cores; load average before $LOAD_BEFORE, after $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-38s | %-4s | %s\n' "check" "" "figures"
+printf '%-42s | %-4s | %s\n' "check" "" "figures"
 printf '%s\n' "${ROWS[@]}"

@@ -1,6 +1,6 @@
 """Clients for bench/reliability.sh: learners running warehouse queries and listing their history, each answer counted
 by status and problem type. Prints one JSON object: {"answers": {"200": n, "503 database-unavailable": n, ...},
-"queries_answered": {token_index: n}, "unexpected": [first few answers outside the allowed ones]}.
+"queries_answered": {token_index: queries answered 200}, "unexpected": [first few answers outside the allowed ones]}.
 
 usage: reliability_clients.py BASE SECONDS TOKENS_FILE [--pace SECONDS] [--history-every N] [--allow STATUS[:TYPE],...]
 """
@@ -40,10 +40,10 @@ def client(index, token, args, answers, answered, unexpected, lock):
             key = f"{status} {kind}".strip()
         except (OSError, http.client.HTTPException) as e:
             conn = None
-            key = "no answer: " + type(e).__name__
+            status, key = None, "no answer: " + type(e).__name__
         with lock:
             answers[key] += 1
-            if method == "POST" and not key.startswith("no answer"):
+            if method == "POST" and status == 200:
                 answered[index] += 1
             if key not in args.allow and len(unexpected) < 5:
                 unexpected.append(f"{method} {path} -> {key}")
