@@ -15,8 +15,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.decode.runner.platform.Postgres;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.Tuple;
@@ -32,31 +32,31 @@ class JobStore {
     record Unfinished(String id, Long pgid) {
     }
 
-    private final Pool pool;
+    private final Postgres postgres;
     private final ObjectMapper json;
 
-    JobStore(Pool pool, ObjectMapper json) {
-        this.pool = pool;
+    JobStore(Postgres postgres, ObjectMapper json) {
+        this.postgres = postgres;
         this.json = json;
     }
 
     Uni<Void> insert(String username, JobView job) {
-        return pool.preparedQuery("insert into jobs (id, username, command, args, status, created_at) values ($1, $2, $3, $4::text::jsonb, $5, $6)")
-                .execute(Tuple.of(job.id(), username, job.command(), write(job.args()), job.status().wire(), utc(job.createdAt())))
+        return postgres.execute("insert into jobs (id, username, command, args, status, created_at) values ($1, $2, $3, $4::text::jsonb, $5, $6)",
+                Tuple.of(job.id(), username, job.command(), write(job.args()), job.status().wire(), utc(job.createdAt())))
                 .replaceWithVoid();
     }
 
     Uni<Void> delete(String id) {
-        return pool.preparedQuery("delete from jobs where id = $1").execute(Tuple.of(id)).replaceWithVoid();
+        return postgres.execute("delete from jobs where id = $1", Tuple.of(id)).replaceWithVoid();
     }
 
     Uni<Void> started(String id, Instant startedAt) {
-        return pool.preparedQuery("update jobs set status = 'running', started_at = $2 where id = $1")
-                .execute(Tuple.of(id, utc(startedAt))).replaceWithVoid();
+        return postgres.execute("update jobs set status = 'running', started_at = $2 where id = $1",
+                Tuple.of(id, utc(startedAt))).replaceWithVoid();
     }
 
     Uni<Void> processGroup(String id, long pgid) {
-        return pool.preparedQuery("update jobs set pgid = $2 where id = $1").execute(Tuple.of(id, pgid)).replaceWithVoid();
+        return postgres.execute("update jobs set pgid = $2 where id = $1", Tuple.of(id, pgid)).replaceWithVoid();
     }
 
     /** Progress and nodes of a running job, so that a job the service loses while it runs keeps them. */
@@ -68,34 +68,33 @@ class JobStore {
     }
 
     Uni<Void> finished(JobView job) {
-        return pool.preparedQuery("update jobs set status = $2, started_at = $3, finished_at = $4, exit_code = $5, "
-                        + "progress_completed = $6, progress_total = $7, nodes = $8::text::jsonb where id = $1")
-                .execute(Tuple.from(Arrays.asList(job.id(), job.status().wire(), utc(job.startedAt()), utc(job.finishedAt()),
+        return postgres.execute("update jobs set status = $2, started_at = $3, finished_at = $4, exit_code = $5, "
+                        + "progress_completed = $6, progress_total = $7, nodes = $8::text::jsonb where id = $1",
+                Tuple.from(Arrays.asList(job.id(), job.status().wire(), utc(job.startedAt()), utc(job.finishedAt()),
                         job.exitCode(), job.progress().completed(), job.progress().total(), write(job.nodes()))))
                 .replaceWithVoid();
     }
 
     Uni<Optional<JobView>> find(String username, String id) {
-        return pool.preparedQuery("select " + COLUMNS + " from jobs where id = $1 and username = $2")
-                .execute(Tuple.of(id, username))
+        return postgres.execute("select " + COLUMNS + " from jobs where id = $1 and username = $2", Tuple.of(id, username))
                 .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(toView(rows.iterator().next())));
     }
 
     Uni<List<JobView>> list(String username, Optional<JobStatus> status, int limit) {
-        return pool.preparedQuery("select " + COLUMNS + " from jobs where username = $1 and ($2::text is null or status = $2) "
-                        + "order by created_at desc, id limit $3")
-                .execute(Tuple.of(username, status.map(JobStatus::wire).orElse(null), limit))
+        return postgres.execute("select " + COLUMNS + " from jobs where username = $1 and ($2::text is null or status = $2) "
+                        + "order by created_at desc, id limit $3",
+                Tuple.of(username, status.map(JobStatus::wire).orElse(null), limit))
                 .map(rows -> rows(rows, this::toView));
     }
 
     Uni<List<Unfinished>> unfinished() {
-        return pool.query("select id, pgid from jobs where status in ('queued', 'running')").execute()
+        return postgres.execute("select id, pgid from jobs where status in ('queued', 'running')", Tuple.tuple())
                 .map(rows -> rows(rows, row -> new Unfinished(row.getString("id"), row.getLong("pgid"))));
     }
 
     Uni<Integer> interrupt(List<String> ids, Instant now) {
-        return pool.preparedQuery("update jobs set status = 'interrupted', finished_at = $2 where id = any($1) and status in ('queued', 'running')")
-                .execute(Tuple.of(ids.toArray(String[]::new), utc(now))).map(rows -> rows.rowCount());
+        return postgres.execute("update jobs set status = 'interrupted', finished_at = $2 where id = any($1) and status in ('queued', 'running')",
+                Tuple.of(ids.toArray(String[]::new), utc(now))).map(rows -> rows.rowCount());
     }
 
     private JobView toView(Row row) {

@@ -20,6 +20,7 @@ import org.jboss.resteasy.reactive.RestQuery;
 import org.jboss.resteasy.reactive.RestResponse;
 
 import dev.decode.runner.platform.errors.ProblemException;
+import dev.decode.runner.platform.errors.QueryParameters;
 import dev.decode.runner.users.CurrentPrincipal;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Multi;
@@ -56,11 +57,8 @@ public class JobsResource {
     }
 
     @GET
-    public Uni<JobList> list(@RestQuery Integer limit, @RestQuery String status) {
-        int rows = limit == null ? 50 : limit;
-        if (rows < 1 || rows > MAX_LIMIT) {
-            throw ProblemException.invalidRequest("The parameter 'limit' must be between 1 and " + MAX_LIMIT + ".");
-        }
+    public Uni<JobList> list(@RestQuery String limit, @RestQuery String status) {
+        int rows = QueryParameters.wholeNumber("limit", limit, 50, 1, MAX_LIMIT);
         Optional<JobStatus> wanted = Optional.ofNullable(status).map(value -> JobStatus.fromWire(value).orElseThrow(() ->
                 ProblemException.invalidRequest("The parameter 'status' must be one of queued, running, succeeded, failed, "
                         + "cancelled, timed_out, interrupted.")));

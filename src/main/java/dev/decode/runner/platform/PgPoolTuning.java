@@ -14,6 +14,12 @@ import io.vertx.sqlclient.PoolOptions;
 /**
  * Applies the limits Quarkus has no property for: a connect timeout, and {@code statement_timeout} sent as a start-up
  * parameter so that it holds on every pooled connection from its first statement.
+ * <p>
+ * The pool's own wait timeout is off (0). With it on, Vert.x SQL client 4.5 arms a timer for every statement sent
+ * through the pool and does not cancel it when connecting fails, so with PostgreSQL down each failed request logged
+ * an {@code IllegalStateException: Result is already complete} one timeout later (eclipse-vertx/vertx-sql-client#1706).
+ * A connection attempt is still bounded by the connect timeout, and a statement's hold on a connection by
+ * {@code statement_timeout}.
  */
 @Singleton
 public class PgPoolTuning implements PgPoolCreator {
@@ -33,8 +39,7 @@ public class PgPoolTuning implements PgPoolCreator {
         PoolOptions pool = input.poolOptions()
                 .setIdleTimeout(Math.toIntExact(config.idleTimeout().toSeconds()))
                 .setIdleTimeoutUnit(TimeUnit.SECONDS)
-                .setConnectionTimeout(Math.toIntExact(config.connectTimeout().toMillis()))
-                .setConnectionTimeoutUnit(TimeUnit.MILLISECONDS);
+                .setConnectionTimeout(0);
         return PgBuilder.pool().with(pool).connectingTo(List.copyOf(input.pgConnectOptionsList())).using(input.vertx()).build();
     }
 }

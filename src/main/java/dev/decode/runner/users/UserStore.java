@@ -5,9 +5,9 @@ import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import dev.decode.runner.platform.Postgres;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 import io.vertx.pgclient.PgException;
@@ -18,43 +18,41 @@ class UserStore {
 
     private static final String UNIQUE_VIOLATION = "23505";
 
-    private final Pool pool;
+    private final Postgres postgres;
 
-    UserStore(Pool pool) {
-        this.pool = pool;
+    UserStore(Postgres postgres) {
+        this.postgres = postgres;
     }
 
     /** Empty when the username is taken. */
     Uni<Optional<User>> insert(String username, byte[] tokenHash) {
-        return pool.preparedQuery("insert into users (username, token_hash) values ($1, $2) returning username, created_at")
-                .execute(Tuple.of(username, Buffer.buffer(tokenHash)))
+        return postgres.execute("insert into users (username, token_hash) values ($1, $2) returning username, created_at",
+                Tuple.of(username, Buffer.buffer(tokenHash)))
                 .map(rows -> Optional.of(toUser(rows.iterator().next())))
                 .onFailure(UserStore::isUniqueViolation).recoverWithItem(Optional.empty());
     }
 
     Uni<Optional<User>> findByTokenHash(byte[] tokenHash) {
-        return pool.preparedQuery("select username, created_at from users where token_hash = $1")
-                .execute(Tuple.of(Buffer.buffer(tokenHash)))
+        return postgres.execute("select username, created_at from users where token_hash = $1",
+                Tuple.of(Buffer.buffer(tokenHash)))
                 .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(toUser(rows.iterator().next())));
     }
 
     Uni<Optional<User>> find(String username) {
-        return pool.preparedQuery("select username, created_at from users where username = $1")
-                .execute(Tuple.of(username))
+        return postgres.execute("select username, created_at from users where username = $1", Tuple.of(username))
                 .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(toUser(rows.iterator().next())));
     }
 
     /** False when there is no such user. */
     Uni<Boolean> replaceTokenHash(String username, byte[] tokenHash) {
-        return pool.preparedQuery("update users set token_hash = $2 where username = $1")
-                .execute(Tuple.of(username, Buffer.buffer(tokenHash)))
+        return postgres.execute("update users set token_hash = $2 where username = $1",
+                Tuple.of(username, Buffer.buffer(tokenHash)))
                 .map(rows -> rows.rowCount() == 1);
     }
 
     /** False when there is no such user. Their history goes with them (foreign keys cascade). */
     Uni<Boolean> delete(String username) {
-        return pool.preparedQuery("delete from users where username = $1")
-                .execute(Tuple.of(username))
+        return postgres.execute("delete from users where username = $1", Tuple.of(username))
                 .map(rows -> rows.rowCount() == 1);
     }
 

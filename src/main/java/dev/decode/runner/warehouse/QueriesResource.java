@@ -15,6 +15,7 @@ import org.eclipse.microprofile.faulttolerance.exceptions.TimeoutException;
 import org.jboss.resteasy.reactive.RestQuery;
 
 import dev.decode.runner.platform.errors.ProblemException;
+import dev.decode.runner.platform.errors.QueryParameters;
 import dev.decode.runner.users.CurrentPrincipal;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
@@ -62,7 +63,8 @@ public class QueriesResource {
     }
 
     @GET
-    public Uni<History> history(@RestQuery Integer limit) {
-        return warehouse.history(principal.username(), limit).map(History::new);
+    public Uni<History> history(@RestQuery String limit) {
+        int size = QueryParameters.wholeNumber("limit", limit, 50, 1, WarehouseService.MAX_HISTORY);
+        return warehouse.history(principal.username(), size).map(History::new);
     }
 }

@@ -3,6 +3,7 @@ package dev.decode.runner.warehouse;
 import java.time.Duration;
 import java.util.Optional;
 
+import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
@@ -55,6 +56,13 @@ public interface WarehouseConfig {
     /** Open a fresh connection for every query instead of reusing pooled ones: only for the benchmark's "before". */
     @WithDefault("true")
     boolean pooling();
+
+    /**
+     * Query history entries not yet stored in PostgreSQL (the few milliseconds before a batch is written, or an outage)
+     * are kept in memory up to about this much; a 60 s outage under the contract's limits needs a few MB.
+     */
+    @WithDefault("16M")
+    MemorySize historyBuffer();
 
     /** When set, user databases live in MotherDuck ({@code md:}) instead of local files. */
     Optional<String> motherduckToken();

@@ -27,7 +27,7 @@ public class WarehouseService {
     /** Above the 30 s query limit plus the waits for the database and a connection, so those answer first. */
     static final int BACKSTOP_SECONDS = 40;
     private static final int MAX_SQL_LENGTH = 100_000;
-    private static final int MAX_HISTORY = 200;
+    static final int MAX_HISTORY = 200;
 
     private final WarehouseConfig config;
     private final DatabaseLocks locks;
@@ -72,12 +72,8 @@ public class WarehouseService {
                 .onItemOrFailure().invoke((result, failure) -> record(username, sql, createdAt, result, failure));
     }
 
-    public Uni<List<QueryHistoryStore.Entry>> history(String username, Integer limit) {
-        int size = limit == null ? 50 : limit;
-        if (size < 1 || size > MAX_HISTORY) {
-            return Uni.createFrom().failure(ProblemException.invalidRequest("The parameter 'limit' must be between 1 and " + MAX_HISTORY + "."));
-        }
-        return history.newest(username, size);
+    public Uni<List<QueryHistoryStore.Entry>> history(String username, int limit) {
+        return history.newest(username, limit);
     }
 
     /**

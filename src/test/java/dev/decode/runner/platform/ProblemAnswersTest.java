@@ -77,4 +77,14 @@ class ProblemAnswersTest {
                 .body(not(containsString(FailingTestResource.SECRET)))
                 .body(not(containsString("at dev.decode")));
     }
+
+    @Test
+    void aListLimitOfTheWrongFormIsInvalidAndNamedOnEveryList() {
+        for (String list : new String[] { "/api/v1/queries", "/api/v1/jobs" }) {
+            as(token).queryParam("limit", "abc").when().get(list)
+                    .then().statusCode(400).contentType("application/problem+json")
+                    .body("type", equalTo("/problems/invalid-request"))
+                    .body("detail", containsString("'limit'"));
+        }
+    }
 }

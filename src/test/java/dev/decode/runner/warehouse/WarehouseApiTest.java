@@ -19,6 +19,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
@@ -200,5 +201,36 @@ class WarehouseApiTest {
                 .then().statusCode(400).body("type", equalTo("/problems/invalid-request")).body("detail", containsString("sql"));
         as(token).contentType(ContentType.JSON).body("{\"sql\": 5}").when().post("/api/v1/queries")
                 .then().statusCode(400).body("detail", containsString("'sql'"));
+    }
+
+    @Test
+    void aQueryIsInTheLearnersNextHistoryReadAtOnce() {
+        for (int i = 0; i < 10; i++) {
+            String sql = "select " + i + " as just_run";
+            query(sql).statusCode(200);
+            as(token).when().get("/api/v1/queries?limit=1")
+                    .then().statusCode(200).body("items.sql", contains(sql)).body("items[0].status", equalTo("succeeded"));
+        }
+        as(token).when().get("/api/v1/queries").then().statusCode(200).body("items", hasSize(10));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "abc", "99999999999", "1.5", "201", "-1", "0" })
+    void aHistoryLimitOfTheWrongFormIsInvalidAndNamed(String limit) {
+        as(token).queryParam("limit", limit).when().get("/api/v1/queries")
+                .then().statusCode(400)
+                .body("type", equalTo("/problems/invalid-request"))
+                .body("detail", containsString("'limit'"))
+                .body("detail", containsString("between 1 and 200"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "1e12", "1000000000000", "10001", "0", "1.5", "\"many\"" })
+    void aMaxRowsOutOfRangeOrOfTheWrongTypeIsInvalidAndNamed(String maxRows) {
+        as(token).contentType(ContentType.JSON).body("{\"sql\": \"select 1\", \"maxRows\": " + maxRows + "}")
+                .when().post("/api/v1/queries")
+                .then().statusCode(400)
+                .body("type", equalTo("/problems/invalid-request"))
+                .body("detail", containsString("'maxRows'"));
     }
 }

@@ -1,5 +1,6 @@
 package dev.decode.runner.platform.errors;
 
+import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Collectors;
@@ -15,6 +16,8 @@ import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonStreamContext;
+import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
@@ -84,6 +87,12 @@ public class ProblemMapper {
         if (e instanceof JsonMappingException mapping && !mapping.getPath().isEmpty()) {
             return ProblemException.invalidRequest("The field '" + fieldPath(mapping) + "' is missing or has the wrong type.");
         }
+        // A number too large for its field fails while it is read, before a field path exists; the parser knows it.
+        if (e instanceof StreamReadException read && read.getProcessor() != null
+                && read.getProcessor().getParsingContext() != null && read.getProcessor().getParsingContext().getCurrentName() != null) {
+            return ProblemException.invalidRequest("The field '" + fieldPath(read.getProcessor().getParsingContext())
+                    + "' has the wrong type or is out of range.");
+        }
         if (e instanceof JsonProcessingException) {
             return ProblemException.invalidRequest("The request body is not valid JSON.");
         }
@@ -137,6 +146,9 @@ public class ProblemMapper {
         while (true) {
             if (e instanceof CompositeException composite && !composite.getCauses().isEmpty()) {
                 e = composite.getCauses().get(0);
+            } else if (e instanceof WebApplicationException web && web.getCause() instanceof JsonProcessingException json) {
+                // How quarkus-rest-jackson reports a body it could not read; the cause says where.
+                e = json;
             } else if ((e instanceof java.util.concurrent.CompletionException || e instanceof java.util.concurrent.ExecutionException)
                     && e.getCause() != null) {
                 e = e.getCause();
@@ -144,6 +156,22 @@ public class ProblemMapper {
                 return e;
             }
         }
+    }
+
+    private static String fieldPath(JsonStreamContext context) {
+        ArrayDeque<String> steps = new ArrayDeque<>();
+        for (JsonStreamContext at = context; at != null && !at.inRoot(); at = at.getParent()) {
+            if (at.inArray()) {
+                steps.push("[" + at.getCurrentIndex() + "]");
+            } else if (at.getCurrentName() != null) {
+                steps.push(at.getCurrentName());
+            }
+        }
+        StringBuilder path = new StringBuilder();
+        for (String step : steps) {
+            path.append(path.isEmpty() || step.startsWith("[") ? "" : ".").append(step);
+        }
+        return path.toString();
     }
 
     private static String fieldPath(JsonMappingException e) {
