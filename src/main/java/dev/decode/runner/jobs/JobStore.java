@@ -61,9 +61,9 @@ class JobStore {
 
     /** Progress and nodes of a running job, so that a job the service loses while it runs keeps them. */
     Uni<Void> progressed(JobView job) {
-        return pool.preparedQuery("update jobs set progress_completed = $2, progress_total = $3, nodes = $4::text::jsonb "
-                        + "where id = $1 and status = 'running'")
-                .execute(Tuple.of(job.id(), job.progress().completed(), job.progress().total(), write(job.nodes())))
+        return postgres.execute("update jobs set progress_completed = $2, progress_total = $3, nodes = $4::text::jsonb "
+                        + "where id = $1 and status = 'running'",
+                Tuple.of(job.id(), job.progress().completed(), job.progress().total(), write(job.nodes())))
                 .replaceWithVoid();
     }
 
