@@ -47,7 +47,7 @@ public class RateLimiter implements RateStore {
     /** Connects at start-up, so the first requests do not pay for the connections and fall back on their timeout. */
     void onStart(@Observes StartupEvent event) {
         redis.ifPresent(store -> {
-            store.warmUpEveryLoop();
+            store.warmUp();
             store.ping().subscribe().with(this::redisAnswered, this::redisFailed);
         });
     }
