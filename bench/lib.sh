@@ -18,9 +18,21 @@ build_service() {
   (cd "$BENCH_ROOT" && ./mvnw -B -ntp -q package -DskipTests)
 }
 
+# build_patched NAME PATCH: the sources as they are, with PATCH (under bench/) applied, packaged in a scratch copy;
+# prints the copy's quarkus-app directory. For a benchmark's "before", which the service itself does not carry.
+build_patched() {
+  local copy="$BENCH_TMP/$1-src"
+  mkdir -p "$copy"
+  (cd "$BENCH_ROOT" && tar --exclude=./target --exclude=./.git --exclude=./.venv-dbt -cf - .) | tar -x -C "$copy"
+  patch -s -p1 -d "$copy" < "$BENCH_ROOT/bench/$2"
+  (cd "$copy" && ./mvnw -B -ntp -q package -DskipTests) >&2
+  echo "$copy/target/quarkus-app"
+}
+
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-# start_service NAME [VAR=value ...]: starts target/quarkus-app with limits out of the way and the given environment.
+# start_service NAME [VAR=value ...]: starts $APP_DIR (target/quarkus-app) with limits out of the way and the given
+# environment.
 start_service() {
   local name=$1; shift
   PORT=$(free_port)
@@ -30,7 +42,7 @@ start_service() {
   env $(image_env) PORT="$PORT" RUNNER_DATA_DIR="$BENCH_TMP/$name/data" RUNNER_ADMIN_TOKEN=bench-admin \
       RUNNER_LIMITS_REQUESTS_PER_MINUTE=100000000 RUNNER_LIMITS_EXPENSIVE_PER_MINUTE=100000000 \
       RUNNER_LIMITS_CONCURRENT_REQUESTS=100000 QUARKUS_LOG_CATEGORY__DEV_DECODE__LEVEL=WARN "$@" \
-      java ${BENCH_JAVA_OPTS:-} -jar "$BENCH_ROOT/target/quarkus-app/quarkus-run.jar" > "$BENCH_TMP/$name/service.log" 2>&1 &
+      java ${BENCH_JAVA_OPTS:-} -jar "${APP_DIR:-$BENCH_ROOT/target/quarkus-app}/quarkus-run.jar" > "$BENCH_TMP/$name/service.log" 2>&1 &
   SERVICE_PID=$!
   for _ in $(seq 1 600); do
     if curl -fs "$BASE/q/health/ready" >/dev/null 2>&1; then

@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -189,10 +188,6 @@ public class JobSupervisor implements ActiveJobs {
             }
         }
         return removed;
-    }
-
-    boolean inMemory(String id) {
-        return jobs.containsKey(id);
     }
 
     void recoverAtStart(@Observes StartupEvent event) {

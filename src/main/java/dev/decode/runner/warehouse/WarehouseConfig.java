@@ -52,10 +52,6 @@ public interface WarehouseConfig {
     @WithDefault("100000")
     int learnOrders();
 
-    /** Open a fresh connection for every query instead of reusing pooled ones: only for the benchmark's "before". */
-    @WithDefault("true")
-    boolean pooling();
-
     /** When set, user databases live in MotherDuck ({@code md:}) instead of local files. */
     Optional<String> motherduckToken();
 }
