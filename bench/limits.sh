@@ -61,7 +61,7 @@ stop_services() {
 # start_service MODE: off | memory | redis, on its own port and data directory, with a user of its own.
 start_service() {
   local mode=$1 app=target/quarkus-app redis= port=${BASE[$1]##*:}
-  [[ $mode == off ]] && app=target/limits-off/quarkus-app
+  [[ $mode == off ]] && app=target/limits-off
   [[ $mode == redis ]] && redis=$BENCH_REDIS_URL
   env $(image_env) PORT="$port" RUNNER_ADMIN_TOKEN="$ADMIN" RUNNER_DATA_DIR="$WORK/data-$mode" \
       REDIS_URL="$redis" RUNNER_LIMITS_REDIS_KEY_PREFIX="bench-$$-$mode:" \
