@@ -17,17 +17,29 @@ build_service() {
   (cd "$BENCH_ROOT" && ./mvnw -B -ntp -q package -DskipTests)
 }
 
+# build_patched NAME PATCH: the sources as they are, with PATCH (under bench/) applied, packaged in a scratch copy;
+# prints the copy's quarkus-app directory. For a benchmark's "before", which the service itself does not carry.
+build_patched() {
+  local copy="$BENCH_TMP/$1-src"
+  mkdir -p "$copy"
+  (cd "$BENCH_ROOT" && tar --exclude=./target --exclude=./.git --exclude=./.venv-dbt -cf - .) | tar -x -C "$copy"
+  patch -s -p1 -d "$copy" < "$BENCH_ROOT/bench/$2"
+  (cd "$copy" && ./mvnw -B -ntp -q package -DskipTests) >&2
+  echo "$copy/target/quarkus-app"
+}
+
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # start_service NAME [VAR=value ...]: starts the packaged service with limits out of the way and the given environment:
-# the JVM application (target/quarkus-app) with BENCH_JAVA_OPTS, or with BENCH_ARTIFACT=native the native executable
-# NATIVE_EXECUTABLE with its image's arguments, from its own folder as in the image. READY_MS: process start to the first ready answer.
+# the JVM application ($APP_DIR, target/quarkus-app unless set) with BENCH_JAVA_OPTS, or with BENCH_ARTIFACT=native the
+# native executable NATIVE_EXECUTABLE with its image's arguments, from its own folder as in the image. READY_MS: process
+# start to the first ready answer.
 start_service() {
   local name=$1; shift
   PORT=$(free_port)
   export BASE="http://127.0.0.1:$PORT"
   mkdir -p "$BENCH_TMP/$name"
-  local kind=${BENCH_ARTIFACT:-jvm} command=(java ${BENCH_JAVA_OPTS:-} -jar "$BENCH_ROOT/target/quarkus-app/quarkus-run.jar")
+  local kind=${BENCH_ARTIFACT:-jvm} command=(java ${BENCH_JAVA_OPTS:-} -jar "${APP_DIR:-$BENCH_ROOT/target/quarkus-app}/quarkus-run.jar")
   [ "$kind" = native ] && command=("${NATIVE_EXECUTABLE:?set NATIVE_EXECUTABLE=\$(ensure_native_executable) first}" $(image_args native))
   local started=$(date +%s%N)
   (cd "$(dirname "${command[0]}")" && exec env $(image_env "$kind") PORT="$PORT" RUNNER_DATA_DIR="$BENCH_TMP/$name/data" \

@@ -7,6 +7,8 @@
 #
 #   bash bench/limits.sh            # uses target/quarkus-app, building it first if it is missing
 #   BUILD=1 bash bench/limits.sh    # rebuild first
+# "off" is the same code packaged without the limits' route filter (excluded from CDI at build time, in
+# target/limits-off), so that the service itself has no switch that turns the limits off.
 # Each round starts the three services side by side (one per mode), warms each up until its JIT compiler is quiet
 # (bench/jit.sh), and then measures them in turn, window after window, in a rotating order. On a shared machine the
 # speed of one JVM swings by a fifth from one 10-second window to the next; measuring the modes in alternating
@@ -41,6 +43,9 @@ ensure_jemalloc
 if [[ ${BUILD:-0} == 1 || ! -f target/quarkus-app/quarkus-run.jar ]]; then
   ./mvnw -B -ntp -q package -DskipTests
 fi
+# Built every time from the sources as they are, so that "off" never runs older code than the other two.
+./mvnw -B -ntp -q package -DskipTests -Dquarkus.arc.exclude-types=dev.decode.runner.limits.LimitsFilter \
+    -Dquarkus.package.output-directory=limits-off
 
 stop_services() {
   local mode
@@ -54,14 +59,14 @@ stop_services() {
 
 # start_service MODE: off | memory | redis, on its own port and data directory, with a user of its own.
 start_service() {
-  local mode=$1 enabled=true redis= port=${BASE[$1]##*:}
-  [[ $mode == off ]] && enabled=false
+  local mode=$1 app=target/quarkus-app redis= port=${BASE[$1]##*:}
+  [[ $mode == off ]] && app=target/limits-off
   [[ $mode == redis ]] && redis=$BENCH_REDIS_URL
   env $(image_env jvm) PORT="$port" RUNNER_ADMIN_TOKEN="$ADMIN" RUNNER_DATA_DIR="$WORK/data-$mode" \
-      RUNNER_LIMITS_ENABLED=$enabled REDIS_URL="$redis" RUNNER_LIMITS_REDIS_KEY_PREFIX="bench-$$-$mode:" \
+      REDIS_URL="$redis" RUNNER_LIMITS_REDIS_KEY_PREFIX="bench-$$-$mode:" \
       RUNNER_LIMITS_REQUESTS_PER_MINUTE=1000000000 RUNNER_LIMITS_EXPENSIVE_PER_MINUTE=1000000000 \
       RUNNER_LIMITS_CONCURRENT_REQUESTS=100000 \
-      java $(image_args jvm) -jar target/quarkus-app/quarkus-run.jar >"$WORK/service-$mode.log" 2>&1 &
+      java $(image_args jvm) -jar "$app/quarkus-run.jar" >"$WORK/service-$mode.log" 2>&1 &
   SERVICE_PID[$mode]=$!
   for _ in $(seq 1 120); do
     if curl -fsS "${BASE[$mode]}/q/health/ready" >/dev/null 2>&1; then

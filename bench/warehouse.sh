@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Warehouse throughput and latency: the pooled service, the same service opening a connection per query (the old
-# design), and the same statement through DuckDB JDBC in-process (the limit), at 1, 16 and 64 connections.
+# design: bench/connection-per-query.patch, built in a scratch copy), and the same statement through DuckDB JDBC in-process (the limit), at 1, 16 and 64 connections.
 # Usage: bench/warehouse.sh [seconds per run]   (default 10)
 # The service and the in-process limit run with the production image's JVM flags and allocator (image_args and image_env in scripts/lib.sh);
 # BENCH_JAVA_OPTS overrides them, BENCH_JAVA_OPTS= runs with the JVM's defaults. Each service is driven at 16
@@ -13,6 +13,7 @@ export BENCH_JAVA_OPTS=${BENCH_JAVA_OPTS-$(image_args jvm)}
 POINT="select order_id, customer_id, status, amount from learn.orders where order_id = 4242"
 AGGREGATE="select status, count(*) as orders, sum(amount) as revenue from learn.orders group by status order by status"
 build_service
+PER_QUERY_APP=$(build_patched per-query connection-per-query.patch)
 duckdb_jar=$(ls "$HOME"/.m2/repository/org/duckdb/duckdb_jdbc/*/duckdb_jdbc-*.jar | grep -v sources | sort -V | tail -n 1)
 
 # drive NAME SQL CONNECTIONS: prints "rps p50_ms p99_ms errors"
@@ -49,7 +50,7 @@ in_process() {
 
 declare -A R
 for mode in pooled per_query; do
-  if [ "$mode" = pooled ]; then start_service "$mode"; else start_service "$mode" RUNNER_WAREHOUSE_POOLING=false; fi
+  if [ "$mode" = pooled ]; then start_service "$mode"; else APP_DIR=$PER_QUERY_APP start_service "$mode"; fi
   learner="bench_${mode}_$(date +%s)"
   export BENCH_TOKEN; BENCH_TOKEN=$(create_learner "$learner")
   echo "$mode $(warm_up_until_jit_quiet "$SERVICE_PID" warm_both)"

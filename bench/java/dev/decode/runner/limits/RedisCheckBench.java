@@ -5,15 +5,17 @@ import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import com.sun.management.OperatingSystemMXBean;
 
-import io.vertx.core.Context;
+import io.vertx.core.AbstractVerticle;
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import io.vertx.core.impl.VertxInternal;
 
 /**
  * The CPU cost of one Redis limits check without HTTP around it: on each of the event loops, a number of callers that
@@ -31,8 +33,9 @@ public final class RedisCheckBench {
         RedisRateStore store = new RedisRateStore(vertx, url, "bench-" + ProcessHandle.current().pid() + ':',
                 new LimitsClock(), Duration.ofSeconds(5));
         List<Window> windows = List.of(Window.perMinute(Window.REQUESTS, 1_000_000_000));
-        // Outside Quarkus, Mutiny's context propagation initialises itself lazily and not safely from several threads.
-        store.consume("user:bench", windows).await().atMost(Duration.ofSeconds(5));
+        CompletableFuture<Void> first = new CompletableFuture<>();
+        store.consume("user:bench", windows, (verdicts, failure) -> first.complete(null));
+        first.get(5, TimeUnit.SECONDS);
         OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         for (int callers : new int[] {1, 4, 16, 1, 4, 16}) {
             AtomicLong checks = new AtomicLong();
@@ -41,16 +44,17 @@ public final class RedisCheckBench {
             long cpuBefore = os.getProcessCpuTime();
             long redisBefore = redisCpuMicros(url);
             long start = System.nanoTime();
-            for (int loop = 0; loop < loops; loop++) {
-                // Not getOrCreateContext(): from a thread outside Vert.x it returns the same context every time.
-                Context context = ((VertxInternal) vertx).createEventLoopContext();
-                context.runOnContext(ignored -> {
+            // One verticle instance per event loop, each starting its callers on its own loop.
+            String deployment = vertx.deployVerticle(() -> new AbstractVerticle() {
+                @Override
+                public void start() {
                     for (int i = 0; i < callers; i++) {
                         next(store, windows, checks, until, done);
                     }
-                });
-            }
+                }
+            }, new DeploymentOptions().setInstances(loops)).toCompletionStage().toCompletableFuture().get();
             done.await();
+            vertx.undeploy(deployment).toCompletionStage().toCompletableFuture().get();
             double elapsed = (System.nanoTime() - start) / 1e9;
             long n = checks.get();
             System.out.printf("%d loops x %2d callers: %8.0f checks/s  JVM %5.1f µs/check  redis-server %5.1f µs/check%n",
@@ -66,12 +70,14 @@ public final class RedisCheckBench {
             done.countDown();
             return;
         }
-        store.consume("user:bench", windows).subscribe().with(verdicts -> {
+        store.consume("user:bench", windows, (verdicts, failure) -> {
+            if (failure != null) {
+                failure.printStackTrace();
+                done.countDown();
+                return;
+            }
             checks.incrementAndGet();
             next(store, windows, checks, until, done);
-        }, failure -> {
-            failure.printStackTrace();
-            done.countDown();
         });
     }
 

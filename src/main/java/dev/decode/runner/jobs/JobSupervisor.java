@@ -10,7 +10,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -202,10 +201,6 @@ public class JobSupervisor implements ActiveJobs {
             }
         }
         return removed;
-    }
-
-    boolean inMemory(String id) {
-        return jobs.containsKey(id);
     }
 
     void recoverAtStart(@Observes StartupEvent event) {

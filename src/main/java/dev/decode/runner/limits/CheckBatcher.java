@@ -8,7 +8,7 @@ import java.util.function.Supplier;
 
 import io.smallrye.mutiny.TimeoutException;
 import io.vertx.core.AsyncResult;
-import io.vertx.core.impl.ContextInternal;
+import io.vertx.core.Context;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisConnection;
 import io.vertx.redis.client.Response;
@@ -19,13 +19,14 @@ import io.vertx.redis.client.Response;
  * checks that arrive while a batch is in flight wait for its answer, then go out together (up to {@link #MAX_BATCH}
  * per call), and the script decides each principal's checks in arrival order (see {@link GcraScript}). Under load a
  * round trip thus carries several checks; when idle, none waits. The loop has its own connection, opened on first use
- * and again after a failure, and every field is touched on the loop's thread only, so nothing is locked.
+ * and again after a failure, and every field is touched on the loop's thread only, so nothing is locked. {@code loop}
+ * is a root context of that event loop: the batcher's own work never runs on a request's context.
  */
 final class CheckBatcher {
 
     static final int MAX_BATCH = 64;
 
-    private final ContextInternal loop;
+    private final Context loop;
     private final Supplier<Redis> clients;
     private final GcraScript script;
     private final LimitsClock clock;
@@ -37,7 +38,7 @@ final class CheckBatcher {
     private RedisConnection connection;
     private boolean flushScheduled;
 
-    CheckBatcher(ContextInternal loop, Supplier<Redis> clients, GcraScript script, LimitsClock clock, long timeoutMillis) {
+    CheckBatcher(Context loop, Supplier<Redis> clients, GcraScript script, LimitsClock clock, long timeoutMillis) {
         this.loop = loop;
         this.clients = clients;
         this.script = script;
@@ -76,7 +77,7 @@ final class CheckBatcher {
             }
             Batch batch = new Batch(GcraScript.runs(checks), clock.nowMicros());
             sent.add(batch);
-            batch.timer = loop.setTimer(timeoutMillis, id -> {
+            batch.timer = loop.owner().setTimer(timeoutMillis, id -> {
                 if (sent.contains(batch)) {
                     broken(new TimeoutException());
                 }
@@ -125,13 +126,13 @@ final class CheckBatcher {
     private void connect() {
         Redis fresh = clients.get();
         client = fresh;
-        long timer = loop.setTimer(timeoutMillis, id -> {
+        long timer = loop.owner().setTimer(timeoutMillis, id -> {
             if (client == fresh && connection == null) {
                 broken(new TimeoutException());
             }
         });
         // Opened from the loop's own context, so that the connection is not tied to the request that happened to open it.
-        loop.dispatch(ignored -> fresh.connect().onComplete(connected -> {
+        loop.runOnContext(ignored -> fresh.connect().onComplete(connected -> {
             loop.owner().cancelTimer(timer);
             if (client != fresh) {
                 return; // given up on; closing the client closed its connection too

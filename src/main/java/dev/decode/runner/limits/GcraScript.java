@@ -98,6 +98,10 @@ final class GcraScript {
         return runs;
     }
 
+    Request load() {
+        return Request.cmd(Command.SCRIPT).arg("LOAD").arg(TEXT);
+    }
+
     /** EVALSHA normally; EVAL once Redis answered NOSCRIPT (its script cache was emptied by a restart). */
     Request request(List<Run> runs, long nowMicros, boolean withSource) {
         int keys = 0;

@@ -26,10 +26,7 @@ final class InFlight {
         return acquired[0] ? Optional.of(new Slot(principal)) : Optional.empty();
     }
 
-    int inFlight(String principal) {
-        return counts.getOrDefault(principal, 0);
-    }
-
+    /** Principals with a request in flight. */
     int principals() {
         return counts.size();
     }

@@ -10,10 +10,6 @@ import io.smallrye.config.WithDefault;
 @ConfigMapping(prefix = "runner.limits")
 public interface LimitsConfig {
 
-    /** Off only for benchmarks that measure what the limits cost; the contract always wants them on. */
-    @WithDefault("true")
-    boolean enabled();
-
     /** Every /api/** request counts against this window. */
     @WithDefault("100")
     int requestsPerMinute();

@@ -7,6 +7,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import dev.decode.runner.platform.errors.ProblemMapper;
 import dev.decode.runner.users.Principal;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.vertx.web.RouteFilter;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
@@ -39,7 +41,7 @@ class LimitsFilter {
     private final InFlight requests = new InFlight();
     private final InFlight logStreams = new InFlight();
 
-    LimitsFilter(LimitsConfig config, RateLimiter limiter, Rejections rejections, ProblemMapper problems) {
+    LimitsFilter(LimitsConfig config, RateLimiter limiter, Rejections rejections, ProblemMapper problems, MeterRegistry metrics) {
         this.config = config;
         this.limiter = limiter;
         this.rejections = rejections;
@@ -47,12 +49,14 @@ class LimitsFilter {
         Window requestsWindow = Window.perMinute(Window.REQUESTS, config.requestsPerMinute());
         this.general = List.of(requestsWindow);
         this.expensive = List.of(requestsWindow, Window.perMinute(Window.EXPENSIVE, config.expensivePerMinute()));
+        Gauge.builder("runner.limits.principals.in.flight", requests, InFlight::principals)
+                .description("Principals with a request in flight on this instance").register(metrics);
     }
 
     @RouteFilter(Principal.RESOLVED_PRIORITY - 10)
     void limit(RoutingContext rc) {
         String path = rc.normalizedPath();
-        if (!config.enabled() || !path.startsWith(API)) {
+        if (!path.startsWith(API)) {
             rc.next();
             return;
         }
@@ -122,9 +126,5 @@ class LimitsFilter {
     private static String clientAddress(RoutingContext rc) {
         SocketAddress remote = rc.request().remoteAddress();
         return remote == null || remote.hostAddress() == null ? "unknown" : remote.hostAddress();
-    }
-
-    int inFlight(String principalKey) {
-        return requests.inFlight(principalKey);
     }
 }

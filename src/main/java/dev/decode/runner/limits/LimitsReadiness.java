@@ -30,7 +30,7 @@ class LimitsReadiness implements AsyncHealthCheck {
     @Override
     public Uni<HealthCheckResponse> call() {
         return limiter.redisStatus().map(status -> {
-            HealthCheckResponseBuilder check = HealthCheckResponse.named("Rate limits").withData("enabled", config.enabled());
+            HealthCheckResponseBuilder check = HealthCheckResponse.named("Rate limits");
             if (status.isEmpty()) {
                 return check.withData("store", "memory").up().build();
             }

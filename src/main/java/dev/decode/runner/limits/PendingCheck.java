@@ -3,28 +3,30 @@ package dev.decode.runner.limits;
 import java.util.List;
 import java.util.function.BiConsumer;
 
-import io.vertx.core.impl.ContextInternal;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 
 /**
- * One request's check waiting for Redis, and the Vert.x context it came from. Its answer is delivered on that context:
- * at once when the answer arrives on the context's own event loop (requests run on duplicated contexts of the loop that
- * sends their batch), else as a task on it; a caller outside Vert.x gets it on the loop's thread.
+ * One request's check waiting for Redis, and the Vert.x context it came from: the request's duplicated context, on
+ * the event loop that sends its batch. The answer is delivered on that context, so that what the request does next
+ * (resuming its body, the next route) runs where Quarkus expects it. A caller outside Vert.x gets it on the thread
+ * that has it.
  */
-record PendingCheck(String principal, List<Window> windows, ContextInternal context, BiConsumer<List<Verdict>, Throwable> answer) {
+record PendingCheck(String principal, List<Window> windows, Context context, BiConsumer<List<Verdict>, Throwable> answer) {
 
     void complete(List<Verdict> verdicts) {
-        if (context == null) {
-            answer.accept(verdicts, null);
-        } else {
-            context.emit(verdicts, answered -> answer.accept(answered, null));
-        }
+        deliver(verdicts, null);
     }
 
     void fail(Throwable failure) {
-        if (context == null) {
-            answer.accept(null, failure);
+        deliver(null, failure);
+    }
+
+    private void deliver(List<Verdict> verdicts, Throwable failure) {
+        if (context == null || Vertx.currentContext() == context) {
+            answer.accept(verdicts, failure);
         } else {
-            context.emit(failure, failed -> answer.accept(null, failed));
+            context.runOnContext(ignored -> answer.accept(verdicts, failure));
         }
     }
 }

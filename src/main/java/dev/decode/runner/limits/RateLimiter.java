@@ -41,13 +41,14 @@ public class RateLimiter implements RateStore {
         this.redis = config.redisUrl().filter(url -> !url.isBlank()).map(url -> new RedisRateStore(
                 vertx.getDelegate(), url, config.redis().keyPrefix(), clock, config.redis().timeout()));
         metrics.gauge("runner.limits.redis.up", this, limiter -> limiter.redis.isEmpty() || limiter.redisAnswering() ? 1 : 0);
-        LOG.infof("Rate limits enabled=%s store=%s", config.enabled(), redis.isPresent() ? "redis" : "memory");
+        metrics.gauge("runner.limits.memory.keys", local, LocalRateStore::size);
+        LOG.infof("Rate limits store=%s", redis.isPresent() ? "redis" : "memory");
     }
 
     /** Connects at start-up, so the first requests do not pay for the connections and fall back on their timeout. */
     void onStart(@Observes StartupEvent event) {
         redis.ifPresent(store -> {
-            store.warmUpEveryLoop();
+            store.warmUp();
             store.ping().subscribe().with(this::redisAnswered, this::redisFailed);
         });
     }
@@ -96,10 +97,6 @@ public class RateLimiter implements RateStore {
 
     boolean redisAnswering() {
         return redisRetryAt.get() == Long.MIN_VALUE;
-    }
-
-    long localKeys() {
-        return local.size();
     }
 
     private void whileRedisIsDown(String principal, List<Window> windows, BiConsumer<List<Verdict>, Throwable> answer) {

@@ -4,16 +4,15 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 
-import io.netty.channel.EventLoop;
-import io.netty.util.concurrent.EventExecutor;
+import io.smallrye.common.vertx.VertxContext;
 import io.smallrye.mutiny.TimeoutException;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.Context;
 import io.vertx.core.Vertx;
-import io.vertx.core.impl.ContextInternal;
-import io.vertx.core.impl.VertxInternal;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisOptions;
@@ -21,46 +20,47 @@ import io.vertx.redis.client.Request;
 
 /**
  * Counts shared by every instance through Redis: all windows of a check are decided atomically by one script
- * ({@link GcraScript}), and the checks of each event loop travel in batches ({@link CheckBatcher}), so that under load
- * one round trip carries many checks. A check from outside an event loop (tests, start-up) is handed to one.
+ * ({@link GcraScript}). A check made on an event loop (every request's) travels in a batch with the other checks of
+ * that loop ({@link CheckBatcher}), so that under load one round trip carries many checks. A check made elsewhere
+ * (start-up, a worker) goes alone through a small pooled client.
  */
 final class RedisRateStore implements RateStore {
 
-    private final VertxInternal vertx;
+    private final Vertx vertx;
     private final String url;
     private final GcraScript script;
     private final LimitsClock clock;
-    private final Duration timeout;
-    private final Map<EventLoop, CheckBatcher> batchers = new ConcurrentHashMap<>();
+    private final long timeoutMillis;
+    /** One per event-loop thread: a bounded set, known once every loop has served a request. */
+    private final Map<Thread, CheckBatcher> batchers = new ConcurrentHashMap<>();
     private final AtomicInteger loops = new AtomicInteger();
-    /** For readiness only: checks use their loop's own connection. */
-    private final Redis pings;
+    /** Pings, the script's loading, and checks from outside an event loop. */
+    private final Redis shared;
 
     RedisRateStore(Vertx vertx, String url, String keyPrefix, LimitsClock clock, Duration timeout) {
-        this.vertx = (VertxInternal) vertx;
+        this.vertx = vertx;
         this.url = url;
         this.script = new GcraScript(keyPrefix);
         this.clock = clock;
-        this.timeout = timeout;
-        this.pings = Redis.createClient(vertx, new RedisOptions().setConnectionString(url).setMaxPoolSize(1));
+        this.timeoutMillis = timeout.toMillis();
+        this.shared = Redis.createClient(vertx, new RedisOptions().setConnectionString(url).setMaxPoolSize(2)
+                .setPoolName("rate-limits-shared"));
     }
 
     @Override
     public void consume(String principal, List<Window> windows, BiConsumer<List<Verdict>, Throwable> answer) {
-        ContextInternal caller = ContextInternal.current();
-        PendingCheck check = new PendingCheck(principal, windows, caller, answer);
-        if (caller != null && caller.isEventLoopContext() && caller.inThread()) {
-            batcherOf(caller).submit(check);
+        Context caller = Vertx.currentContext();
+        if (caller != null && caller.isEventLoopContext() && Context.isOnEventLoopThread()) {
+            batcherOf(caller).submit(new PendingCheck(principal, windows, caller, answer));
         } else {
-            ContextInternal loop = vertx.createEventLoopContext();
-            loop.runOnContext(ignored -> batcherOf(loop).submit(check));
+            alone(new PendingCheck(principal, windows, caller, answer));
         }
     }
 
     Uni<Void> ping() {
         return Uni.createFrom().emitter(emitter -> {
-            long timer = vertx.setTimer(timeout.toMillis(), id -> emitter.fail(new TimeoutException()));
-            pings.send(Request.cmd(Command.PING)).onComplete(reply -> {
+            long timer = vertx.setTimer(timeoutMillis, id -> emitter.fail(new TimeoutException()));
+            shared.send(Request.cmd(Command.PING)).onComplete(reply -> {
                 vertx.cancelTimer(timer);
                 if (reply.succeeded()) {
                     emitter.complete(null);
@@ -72,32 +72,69 @@ final class RedisRateStore implements RateStore {
     }
 
     /**
-     * Sends a check of no window from every event loop: it opens the loop's connection and loads the script, so that
-     * the first requests neither wait for that nor, on a cold JVM, time out on it. Its outcome matters to no one.
+     * Loads the script, so that the first checks need no second round trip for it. Its outcome matters to no one: a
+     * check sends the script's text itself when Redis does not know it.
      */
-    void warmUpEveryLoop() {
-        for (EventExecutor executor : vertx.nettyEventLoopGroup()) {
-            ContextInternal loop = vertx.createEventLoopContext((EventLoop) executor, vertx.getWorkerPool(),
-                    Thread.currentThread().getContextClassLoader());
-            loop.runOnContext(ignored -> consume("warm-up", List.of(), (verdicts, failure) -> { }));
-        }
+    void warmUp() {
+        shared.send(script.load());
     }
 
     void close() {
         batchers.values().forEach(CheckBatcher::close);
-        pings.close();
+        shared.close();
     }
 
-    private CheckBatcher batcherOf(ContextInternal context) {
-        CheckBatcher batcher = batchers.get(context.nettyEventLoop());
-        return batcher != null ? batcher : batchers.computeIfAbsent(context.nettyEventLoop(), loop -> {
+    private CheckBatcher batcherOf(Context caller) {
+        CheckBatcher batcher = batchers.get(Thread.currentThread());
+        return batcher != null ? batcher : batchers.computeIfAbsent(Thread.currentThread(), thread -> {
             // Its own pool name, so that each loop's client has metrics of its own rather than clashing ones.
             String name = "rate-limits-" + loops.getAndIncrement();
-            return new CheckBatcher(context.unwrap(), () -> newClient(name), script, clock, timeout.toMillis());
+            return new CheckBatcher(VertxContext.getRootContext(caller), () -> newClient(name), script, clock, timeoutMillis);
         });
     }
 
     private Redis newClient(String poolName) {
         return Redis.createClient(vertx, new RedisOptions().setConnectionString(url).setMaxPoolSize(1).setPoolName(poolName));
+    }
+
+    /** A batch of one through the shared client; the first of its answer and the timeout wins. */
+    private void alone(PendingCheck check) {
+        List<GcraScript.Run> runs = GcraScript.runs(List.of(check));
+        long nowMicros = clock.nowMicros();
+        AtomicBoolean answered = new AtomicBoolean();
+        long timer = vertx.setTimer(timeoutMillis, id -> {
+            if (answered.compareAndSet(false, true)) {
+                check.fail(new TimeoutException());
+            }
+        });
+        send(runs, nowMicros, false, (verdicts, failure) -> {
+            if (answered.compareAndSet(false, true)) {
+                vertx.cancelTimer(timer);
+                if (failure == null) {
+                    check.complete(verdicts);
+                } else {
+                    check.fail(failure);
+                }
+            }
+        });
+    }
+
+    private void send(List<GcraScript.Run> runs, long nowMicros, boolean withSource, BiConsumer<List<Verdict>, Throwable> answer) {
+        shared.send(script.request(runs, nowMicros, withSource)).onComplete(reply -> {
+            if (reply.failed() && !withSource && GcraScript.isNoScript(reply.cause())) {
+                send(runs, nowMicros, true, answer); // NOSCRIPT ran nothing, so the check may go again
+            } else if (reply.failed()) {
+                answer.accept(null, reply.cause());
+            } else {
+                List<Verdict> verdicts;
+                try {
+                    verdicts = GcraScript.verdicts(reply.result(), runs).get(0);
+                } catch (RuntimeException unexpectedReply) {
+                    answer.accept(null, unexpectedReply);
+                    return;
+                }
+                answer.accept(verdicts, null);
+            }
+        });
     }
 }

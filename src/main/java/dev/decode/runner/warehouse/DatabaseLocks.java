@@ -77,11 +77,6 @@ public class DatabaseLocks {
         locks.remove(deleted.username());
     }
 
-    public boolean isWriteLocked(String username) {
-        StampedLock lock = locks.get(username);
-        return lock != null && lock.isWriteLocked();
-    }
-
     private StampedLock lockOf(String username) {
         return locks.computeIfAbsent(username, ignored -> new StampedLock());
     }

@@ -2,7 +2,6 @@ package dev.decode.runner.warehouse;
 
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -12,49 +11,24 @@ import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
 /**
- * The pool's connection slots. Whoever finds none free waits in arrival order, and a freed slot passes straight to the
- * first waiter. A waiting thread is woken for it; a queued turn is handed to the thread that freed the slot, which runs
- * it next. Under load, a worker so runs query after query without parking and without waking another thread, and a
- * query never overtakes one that came before it (docs/PERFORMANCE.md, Warehouse).
+ * The pool's connection slots. A turn that finds none free waits in arrival order, and a freed slot passes straight to
+ * the first waiting turn, which the thread that freed it runs next. Under load, a worker so runs query after query
+ * without parking and without waking another thread, and a query never overtakes one that came before it.
  */
 final class FifoSlots {
 
     private static final Logger LOG = Logger.getLogger(FifoSlots.class);
 
-    private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
+    private final ArrayDeque<Queued> waiters = new ArrayDeque<>();
     private final ScheduledExecutorService timer;
     private final Executor dispatch;
     private int free;
 
-    /** {@code dispatch} runs turns that find a slot free, and those whose slot a blocking borrower gives back. */
+    /** {@code dispatch} runs the turns that find a slot free. */
     FifoSlots(int slots, ScheduledExecutorService timer, Executor dispatch) {
         this.free = slots;
         this.timer = timer;
         this.dispatch = dispatch;
-    }
-
-    /** Blocks up to {@code wait} for a slot; false when none came in time. Give it back with {@link #release()}. */
-    boolean acquire(Duration wait) throws InterruptedException {
-        WakeUp waiter;
-        synchronized (this) {
-            if (free > 0) {
-                free--;
-                return true;
-            }
-            waiter = new WakeUp();
-            waiters.addLast(waiter);
-        }
-        boolean woken;
-        try {
-            woken = waiter.handedOver.await(wait.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            if (!withdraw(waiter)) {
-                release();
-            }
-            throw e;
-        }
-        // A slot handed over just as the wait ended is this borrower's all the same.
-        return woken || !withdraw(waiter);
     }
 
     /**
@@ -89,14 +63,6 @@ final class FifoSlots {
         }
     }
 
-    /** Gives a slot taken by {@link #acquire} to the first waiter, or frees it when none waits. */
-    void release() {
-        Runnable next = handOver();
-        if (next != null) {
-            dispatch.execute(() -> runTurns(next));
-        }
-    }
-
     synchronized int waiting() {
         return waiters.size();
     }
@@ -114,7 +80,7 @@ final class FifoSlots {
 
     /** The queued turn that the caller's slot now belongs to, for the caller to run; null when there is none. */
     private Runnable handOver() {
-        Waiter first;
+        Queued first;
         synchronized (this) {
             first = waiters.pollFirst();
             if (first == null) {
@@ -125,26 +91,11 @@ final class FifoSlots {
         return first.handOver();
     }
 
-    private synchronized boolean withdraw(Waiter waiter) {
+    private synchronized boolean withdraw(Queued waiter) {
         return waiters.remove(waiter);
     }
 
-    private interface Waiter {
-        /** Null for a woken thread; else the turn to run. */
-        Runnable handOver();
-    }
-
-    private static final class WakeUp implements Waiter {
-        private final CountDownLatch handedOver = new CountDownLatch(1);
-
-        @Override
-        public Runnable handOver() {
-            handedOver.countDown();
-            return null;
-        }
-    }
-
-    private static final class Queued implements Waiter {
+    private static final class Queued {
         private final Runnable turn;
         private volatile ScheduledFuture<?> timeout;
 
@@ -152,8 +103,8 @@ final class FifoSlots {
             this.turn = turn;
         }
 
-        @Override
-        public Runnable handOver() {
+        /** The turn to run, its wait limit no longer needed. */
+        Runnable handOver() {
             ScheduledFuture<?> pending = timeout;
             if (pending != null) {
                 pending.cancel(false);

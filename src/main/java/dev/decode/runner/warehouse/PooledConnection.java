@@ -13,7 +13,7 @@ import org.jboss.logging.Logger;
 /**
  * A borrowed DuckDB connection; {@link #close()} gives it back, or discards it when it was marked broken. It keeps the
  * statements it ran last, prepared: a learner runs the same statement again and again while working on it, and DuckDB
- * then skips parsing it. A kept point query ran 1.3-1.7x as fast in one thread; DuckDB still plans it on each run.
+ * then skips parsing it, about a third of a point query's cost (docs/PERFORMANCE.md, Warehouse).
  */
 public class PooledConnection implements AutoCloseable {
 
@@ -27,7 +27,6 @@ public class PooledConnection implements AutoCloseable {
     private final Connection connection;
     private Instant idleSince = Instant.EPOCH;
     private boolean broken;
-    private boolean returnsSlot;
     /** By text, least recently used first. */
     private final Map<String, PreparedStatement> kept = new LinkedHashMap<>(KEPT_STATEMENTS, 0.75f, true);
 
@@ -78,10 +77,6 @@ public class PooledConnection implements AutoCloseable {
         closeQuietly(statement);
     }
 
-    int keptStatements() {
-        return kept.size();
-    }
-
     /** The connection will be closed instead of returned. */
     public void markBroken() {
         broken = true;
@@ -90,15 +85,6 @@ public class PooledConnection implements AutoCloseable {
     @Override
     public void close() {
         pool.released(this, broken);
-    }
-
-    /** Whether closing also gives the pool's slot back; a lent connection's slot passes on when its work returns. */
-    boolean returnsSlot() {
-        return returnsSlot;
-    }
-
-    void returnsSlot(boolean returnsSlot) {
-        this.returnsSlot = returnsSlot;
     }
 
     Instant idleSince() {

@@ -53,10 +53,6 @@ public interface WarehouseConfig {
     @WithDefault("100000")
     int learnOrders();
 
-    /** Open a fresh connection for every query instead of reusing pooled ones: only for the benchmark's "before". */
-    @WithDefault("true")
-    boolean pooling();
-
     /**
      * Query history entries not yet stored in PostgreSQL (the few milliseconds before a batch is written, or an outage)
      * are kept in memory up to about this much; a 60 s outage under the contract's limits needs a few MB.

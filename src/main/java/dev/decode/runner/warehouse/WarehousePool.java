@@ -13,7 +13,6 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -23,6 +22,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import org.jboss.logging.Logger;
 
+import dev.decode.runner.platform.StripedMonitors;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -31,7 +31,7 @@ import io.smallrye.mutiny.infrastructure.Infrastructure;
 /**
  * At most {@code poolSize} open DuckDB connections across all users, reused across requests. An idle connection
  * serves its own user again; when all are open, the least recently used idle one of another user is closed to make
- * room; when all are in use, borrowers wait in arrival order up to the borrow limit, and each returned connection
+ * room; when all are in use, queries wait in arrival order up to the borrow limit, and each returned connection
  * goes to the first of them. {@link #lend} never blocks; the other methods do: call them on workers.
  */
 @ApplicationScoped
@@ -43,7 +43,8 @@ public class WarehousePool implements DatabaseLocks.ConnectionEviction {
     private final WarehouseConfig config;
     private final Clock clock;
     private final Timer borrowWait;
-    private final Map<String, Object> openMonitors = new ConcurrentHashMap<>();
+    /** One user's connections are opened one at a time: they share one DuckDB instance, set up by the first. */
+    private final StripedMonitors opening = new StripedMonitors(64);
     private final Map<String, Deque<PooledConnection>> idle = new HashMap<>();
     /** One slot per connection that may be in use. */
     private final FifoSlots slots;
@@ -78,25 +79,6 @@ public class WarehousePool implements DatabaseLocks.ConnectionEviction {
         return new Stats(open, open - inUse, inUse, slots.waiting());
     }
 
-    /** A connection of {@code username}'s database, after waiting in line up to the borrow limit; closing it returns it. */
-    public PooledConnection borrow(String username) throws SQLException, InterruptedException {
-        if (!config.pooling()) {
-            return unpooled(username);
-        }
-        long started = System.nanoTime();
-        boolean admitted = slots.acquire(config.borrowWait());
-        borrowWait.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
-        if (!admitted) {
-            throw new WarehouseBusyException(config.borrowWait());
-        }
-        try {
-            return connect(username, true);
-        } catch (SQLException | RuntimeException e) {
-            slots.release();
-            throw e;
-        }
-    }
-
     /**
      * Gives {@code work} a connection of {@code username}'s database when its turn comes: at once on a worker, or on
      * the thread that returns a connection after the borrowers before it were served. {@code work} closes the
@@ -105,14 +87,10 @@ public class WarehousePool implements DatabaseLocks.ConnectionEviction {
      * worker still inside another query's answer.
      */
     public void lend(String username, Lending work) {
-        if (!config.pooling()) {
-            workers.execute(() -> hand(username, work, false));
-            return;
-        }
         long queuedAt = System.nanoTime();
         slots.runInTurn(() -> {
             borrowWait.record(System.nanoTime() - queuedAt, TimeUnit.NANOSECONDS);
-            hand(username, work, true);
+            hand(username, work);
         }, config.borrowWait(), () -> {
             borrowWait.record(System.nanoTime() - queuedAt, TimeUnit.NANOSECONDS);
             work.refused(new WarehouseBusyException(config.borrowWait()));
@@ -126,10 +104,10 @@ public class WarehousePool implements DatabaseLocks.ConnectionEviction {
         void refused(Exception reason);
     }
 
-    private void hand(String username, Lending work, boolean pooled) {
+    private void hand(String username, Lending work) {
         PooledConnection connection;
         try {
-            connection = pooled ? connect(username, false) : unpooled(username);
+            connection = connect(username);
         } catch (SQLException | RuntimeException e) {
             work.refused(e);
             return;
@@ -137,13 +115,13 @@ public class WarehousePool implements DatabaseLocks.ConnectionEviction {
         work.run(connection);
     }
 
-    /** With a slot held; {@code returnsSlot} when closing the connection also gives the slot back. */
-    private PooledConnection connect(String username, boolean returnsSlot) throws SQLException {
+    /** With a slot held; the slot passes on when the work that holds it returns. */
+    private PooledConnection connect(String username) throws SQLException {
         PooledConnection connection = reserve(username);
         if (connection == null) {
             try {
                 Connection opened;
-                synchronized (openMonitors.computeIfAbsent(username, ignored -> new Object())) {
+                synchronized (opening.of(username)) {
                     opened = connector.open(username);
                 }
                 connection = new PooledConnection(this, username, opened);
@@ -152,7 +130,6 @@ public class WarehousePool implements DatabaseLocks.ConnectionEviction {
                 throw e;
             }
         }
-        connection.returnsSlot(returnsSlot);
         return connection;
     }
 
@@ -183,22 +160,16 @@ public class WarehousePool implements DatabaseLocks.ConnectionEviction {
     }
 
     /** Called by {@link PooledConnection#close()}. A broken connection is closed instead of kept. */
-    void released(PooledConnection connection, boolean broken) {
-        boolean returnsSlot = connection != null && connection.returnsSlot();
-        synchronized (this) {
-            inUse--;
-            if (connection == null || broken || closed) {
-                open--;
-                if (connection != null) {
-                    connection.closeQuietly();
-                }
-            } else {
-                connection.touch(clock.instant());
-                idle.computeIfAbsent(connection.username(), ignored -> new ArrayDeque<>()).addFirst(connection);
+    synchronized void released(PooledConnection connection, boolean broken) {
+        inUse--;
+        if (connection == null || broken || closed) {
+            open--;
+            if (connection != null) {
+                connection.closeQuietly();
             }
-        }
-        if (returnsSlot) {
-            slots.release();
+        } else {
+            connection.touch(clock.instant());
+            idle.computeIfAbsent(connection.username(), ignored -> new ArrayDeque<>()).addFirst(connection);
         }
     }
 
@@ -253,19 +224,6 @@ public class WarehousePool implements DatabaseLocks.ConnectionEviction {
         } catch (SQLException e) {
             return false;
         }
-    }
-
-    private PooledConnection unpooled(String username) throws SQLException {
-        Connection connection;
-        synchronized (openMonitors.computeIfAbsent(username, ignored -> new Object())) {
-            connection = connector.open(username);
-        }
-        return new PooledConnection(this, username, connection) {
-            @Override
-            public void close() {
-                closeQuietly();
-            }
-        };
     }
 
     private PooledConnection leastRecentlyUsedIdle() {

@@ -13,13 +13,12 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import dev.decode.runner.platform.StripedMonitors;
 import dev.decode.runner.platform.UserDirectories;
 import dev.decode.runner.platform.errors.ProblemException;
 import io.quarkus.runtime.annotations.RegisterForReflection;
@@ -36,7 +35,7 @@ public class Workspaces {
     private final WorkspaceConfig config;
     private final Templates templates;
     private final Clock clock;
-    private final Map<String, Object> userLocks = new ConcurrentHashMap<>();
+    private final StripedMonitors userLocks = new StripedMonitors(64);
 
     Workspaces(UserDirectories users, WorkspaceConfig config, Templates templates, Clock clock) {
         this.users = users;
@@ -250,7 +249,7 @@ public class Workspaces {
     }
 
     private Object lockOf(String username) {
-        return userLocks.computeIfAbsent(username, ignored -> new Object());
+        return userLocks.of(username);
     }
 
     private static ProblemException noSuchFile(WorkspacePath path) {

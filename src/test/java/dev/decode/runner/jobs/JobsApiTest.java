@@ -142,7 +142,6 @@ class JobsApiTest {
 
         assertThat(supervisor.dropFinished(Instant.now())).isZero();
         assertThat(supervisor.dropFinished(Instant.now().plus(Duration.ofMinutes(6)))).isPositive();
-        assertThat(supervisor.inMemory(builtJob)).isFalse();
 
         JsonPath stored = JobApi.job(builtToken, builtJob);
         assertThat(stored.getString("status")).isEqualTo("succeeded");

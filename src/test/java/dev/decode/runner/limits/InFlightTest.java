@@ -30,7 +30,9 @@ class InFlightTest {
         inFlight.tryAcquire("user:alice", 3).orElseThrow();
         first.release();
         first.release();
-        assertThat(inFlight.inFlight("user:alice")).isEqualTo(1);
+        assertThat(inFlight.tryAcquire("user:alice", 3)).as("one of three in flight, two places free").isPresent();
+        assertThat(inFlight.tryAcquire("user:alice", 3)).isPresent();
+        assertThat(inFlight.tryAcquire("user:alice", 3)).as("the slot released twice freed one place only").isEmpty();
     }
 
     @Test

@@ -25,9 +25,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.smallrye.common.vertx.VertxContext;
+import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Context;
-import io.vertx.core.impl.ContextInternal;
-import io.vertx.core.impl.VertxInternal;
 import io.vertx.mutiny.core.Vertx;
 
 /**
@@ -147,21 +147,35 @@ class RedisBatchingTest {
     @Test
     void everyAnswerReachesTheDuplicatedContextItsCheckCameFrom() throws Exception {
         RedisRateStore store = store();
-        ContextInternal loop = (ContextInternal) loop();
-        List<CompletableFuture<Boolean>> onOwnContext = new CopyOnWriteArrayList<>();
+        Context loop = loop();
+        List<CompletableFuture<Boolean>> onOwnContext = new ArrayList<>();
+        List<Context> requests = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            requests.add(VertxContext.createNewDuplicatedContext(loop));
+            onOwnContext.add(new CompletableFuture<>());
+        }
+        // Submitted in one round of the loop, so that they share batches.
         loop.runOnContext(ignored -> {
             for (int i = 0; i < 20; i++) {
-                ContextInternal request = loop.duplicate();
-                CompletableFuture<Boolean> answered = new CompletableFuture<>();
-                onOwnContext.add(answered);
-                request.dispatch(none -> Checks.consume(store, principal(), List.of(GENERAL)).subscribe()
-                        .with(verdicts -> answered.complete(io.vertx.core.Vertx.currentContext() == request), answered::completeExceptionally));
+                Context request = requests.get(i);
+                CompletableFuture<Boolean> answered = onOwnContext.get(i);
+                request.runOnContext(none -> store.consume(principal(), List.of(GENERAL), (verdicts, failure) ->
+                        answered.complete(failure == null && io.vertx.core.Vertx.currentContext() == request)));
             }
         });
-        Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> onOwnContext.size() == 20);
         for (CompletableFuture<Boolean> answered : onOwnContext) {
             assertThat(answered.get(5, TimeUnit.SECONDS)).isTrue();
         }
+    }
+
+    @Test
+    void aCheckFromOutsideAnEventLoopIsDecidedWithTheSameCounts() throws Exception {
+        RedisRateStore store = store();
+        String principal = principal();
+        together(loop(), store, Collections.nCopies(99, new Check(principal, List.of(GENERAL))));
+
+        assertThat(Checks.consume(store, principal, List.of(GENERAL)).await().atMost(Duration.ofSeconds(5)).get(0).remaining()).isZero();
+        assertThat(Checks.consume(store, principal, List.of(GENERAL)).await().atMost(Duration.ofSeconds(5)).get(0).allowed()).isFalse();
     }
 
     @Test
@@ -231,9 +245,16 @@ class RedisBatchingTest {
         return submitTogether(loop, store, checks).get(10, TimeUnit.SECONDS);
     }
 
-    /** A context on the next event loop, round-robin (getOrCreateContext would return the same one every time here). */
-    private static Context loop() {
-        return ((VertxInternal) VERTX.getDelegate()).createEventLoopContext();
+    /** The context of a verticle deployed for it: the next event loop, round-robin. */
+    private static Context loop() throws Exception {
+        CompletableFuture<Context> deployed = new CompletableFuture<>();
+        VERTX.getDelegate().deployVerticle(new AbstractVerticle() {
+            @Override
+            public void start() {
+                deployed.complete(context);
+            }
+        }).toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+        return deployed.get(5, TimeUnit.SECONDS);
     }
 
     private RedisRateStore store() {

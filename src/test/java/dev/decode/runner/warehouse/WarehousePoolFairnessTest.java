@@ -2,17 +2,12 @@ package dev.decode.runner.warehouse;
 
 import static dev.decode.runner.support.Api.uniqueUsername;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import jakarta.inject.Inject;
@@ -23,7 +18,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 
-/** Borrowers and lent work that wait for a connection get one in the order they came, one per returned connection. */
+/** Lent work that waits for a connection gets one in the order it came, one per returned connection. */
 @QuarkusTest
 @TestProfile(WarehousePoolFairnessTest.OneConnection.class)
 class WarehousePoolFairnessTest {
@@ -40,45 +35,24 @@ class WarehousePoolFairnessTest {
     WarehousePool pool;
 
     @Test
-    void waitingBorrowersAreServedInArrivalOrder() throws Exception {
-        String username = uniqueUsername("fair");
-        List<String> served = new CopyOnWriteArrayList<>();
-        ExecutorService borrowers = Executors.newFixedThreadPool(4);
-        try {
-            PooledConnection held = pool.borrow(username);
-            List<Future<?>> waiting = new ArrayList<>();
-            for (int i = 0; i < 4; i++) {
-                String name = "borrower-" + i;
-                waiting.add(borrowers.submit(() -> {
-                    try (PooledConnection connection = pool.borrow(username)) {
-                        served.add(name);
-                    }
-                    return null;
-                }));
-                int queued = i + 1;
-                await().atMost(Duration.ofSeconds(10)).until(() -> pool.stats().waiting() == queued);
-            }
-            assertThat(served).isEmpty();
-
-            held.close();
-            for (Future<?> borrower : waiting) {
-                borrower.get(20, TimeUnit.SECONDS);
-            }
-            assertThat(served).containsExactly("borrower-0", "borrower-1", "borrower-2", "borrower-3");
-            assertThat(pool.stats().inUse()).isZero();
-            assertThat(pool.stats().open()).isEqualTo(1);
-        } finally {
-            borrowers.shutdownNow();
-        }
-    }
-
-    @Test
     void queuedWorkRunsInArrivalOrderOnTheThreadThatFreedTheConnection() throws Exception {
         String username = uniqueUsername("turns");
         List<String> served = new CopyOnWriteArrayList<>();
         List<String> threads = new CopyOnWriteArrayList<>();
         CountDownLatch finished = new CountDownLatch(4);
-        PooledConnection held = pool.borrow(username);
+        CountDownLatch release = new CountDownLatch(1);
+        CompletableFuture<String> holder = new CompletableFuture<>();
+        CompletableFuture<Void> held = CompletableFuture.runAsync(() -> {
+            try {
+                Lent.withConnection(pool, username, connection -> {
+                    holder.complete(Thread.currentThread().getName());
+                    release.await();
+                });
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        String holderThread = holder.get(10, TimeUnit.SECONDS);
         for (int i = 0; i < 4; i++) {
             String name = "work-" + i;
             pool.lend(username, new WarehousePool.Lending() {
@@ -101,10 +75,13 @@ class WarehousePoolFairnessTest {
         assertThat(pool.stats().waiting()).isEqualTo(4);
         assertThat(served).isEmpty();
 
-        held.close();
+        release.countDown();
+        held.get(10, TimeUnit.SECONDS);
         assertThat(finished.await(20, TimeUnit.SECONDS)).isTrue();
         assertThat(served).containsExactly("work-0", "work-1", "work-2", "work-3");
-        assertThat(threads).as("one thread runs the line; nobody is woken per connection").containsOnly(threads.get(0));
+        assertThat(threads).as("the thread that freed the connection runs the line; nobody is woken per connection")
+                .containsOnly(holderThread);
+        assertThat(pool.stats().open()).isEqualTo(1);
         assertThat(pool.stats().inUse()).isZero();
         assertThat(pool.stats().waiting()).isZero();
     }

@@ -10,9 +10,11 @@ import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.is;
 
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -152,20 +154,32 @@ class WarehousePoolTest {
     void aConnectionKeepsOnlyItsLastStatementsThatRanWell() throws Exception {
         String username = uniqueUsername("kept");
         createUser(username);
-        try (PooledConnection connection = pool.borrow(username)) {
+        Lent.withConnection(pool, username, connection -> {
+            List<PreparedStatement> prepared = new ArrayList<>();
             for (int i = 0; i < PooledConnection.KEPT_STATEMENTS + 4; i++) {
-                runner.run(connection, "select " + i, 10, Duration.ofSeconds(5));
+                prepared.add(connection.prepare("select " + i));
+                connection.ran("select " + i, prepared.get(i), true);
             }
-            assertThat(connection.keptStatements()).isEqualTo(PooledConnection.KEPT_STATEMENTS);
+            for (int i = 0; i < 4; i++) {
+                assertThat(prepared.get(i).isClosed()).as("statement %d, the least recently used", i).isTrue();
+            }
+            for (int i = 4; i < prepared.size(); i++) {
+                assertThat(prepared.get(i).isClosed()).as("statement %d", i).isFalse();
+                assertThat(connection.prepare("select " + i)).as("statement %d, kept", i).isSameAs(prepared.get(i));
+            }
 
-            runner.run(connection, "select 'again'", 10, Duration.ofSeconds(5));
-            assertThat(connection.keptStatements()).isEqualTo(PooledConnection.KEPT_STATEMENTS);
-            assertThatThrownBy(() -> runner.run(connection, SLOW, 10, Duration.ofMillis(200)))
-                    .isInstanceOf(ProblemException.class);
+            PreparedStatement again = connection.prepare("select 'again'");
+            connection.ran("select 'again'", again, true);
+            PreparedStatement slow = connection.prepare(SLOW);
+            connection.ran(SLOW, slow, true);
+            assertThatThrownBy(() -> runner.run(connection, SLOW, 10, Duration.ofMillis(200))).isInstanceOf(ProblemException.class);
+            assertThat(slow.isClosed()).as("the interrupted statement is not kept").isTrue();
+            assertThat(connection.prepare(SLOW)).isNotSameAs(slow);
             assertThatThrownBy(() -> runner.run(connection, "select * from nowhere", 10, Duration.ofSeconds(5)))
                     .isInstanceOf(SQLException.class);
-            assertThat(connection.keptStatements()).as("neither the interrupted nor the failed one").isEqualTo(PooledConnection.KEPT_STATEMENTS - 1);
             assertThat(runner.run(connection, "select 'again'", 10, Duration.ofSeconds(5)).rows()).containsExactly(List.of("again"));
-        }
+            assertThat(connection.prepare("select 'again'")).as("a statement that ran well stays kept").isSameAs(again);
+            assertThat(again.isClosed()).isFalse();
+        });
     }
 }
