@@ -13,5 +13,5 @@ for run in $(seq 1 "$runs"); do
     "$(echo "$(rss_kb "$SERVICE_PID") / 1024" | bc -l)" "$(echo "$(hwm_kb "$SERVICE_PID") / 1024" | bc -l)"
   stop_service
 done
-echo "ready_ms: process start to the first 200 from /q/health/ready (includes JVM start, Flyway, learn catalog on first start)."
+echo "ready_ms: process start to the first 200 from /q/health/ready (includes JVM start and the schema migrations)."
 echo "JVM: $(java -version 2>&1 | head -n 1); JAVA_OPTS='${BENCH_JAVA_OPTS:-}'; cores: $(nproc)"

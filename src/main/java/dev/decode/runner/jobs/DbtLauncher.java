@@ -17,6 +17,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.decode.runner.platform.UserDirectories;
+import dev.decode.runner.warehouse.LearnCatalog;
 import dev.decode.runner.warehouse.WarehouseConfig;
 import dev.decode.runner.warehouse.WarehouseFiles;
 import dev.decode.runner.workspace.Workspaces;
@@ -38,16 +39,18 @@ class DbtLauncher {
     private final UserDirectories users;
     private final WarehouseFiles warehouse;
     private final WarehouseConfig warehouseConfig;
+    private final LearnCatalog learnCatalog;
     private final Workspaces workspaces;
     private final Confinement confinement;
     private final ObjectMapper json;
 
     DbtLauncher(JobsConfig config, UserDirectories users, WarehouseFiles warehouse, WarehouseConfig warehouseConfig,
-            Workspaces workspaces, Confinement confinement, ObjectMapper json) {
+            LearnCatalog learnCatalog, Workspaces workspaces, Confinement confinement, ObjectMapper json) {
         this.config = config;
         this.users = users;
         this.warehouse = warehouse;
         this.warehouseConfig = warehouseConfig;
+        this.learnCatalog = learnCatalog;
         this.workspaces = workspaces;
         this.confinement = confinement;
         this.json = json;
@@ -175,7 +178,7 @@ class DbtLauncher {
                     .append("      attach:\n        - path: ").append(quote("md:" + WarehouseFiles.LEARN)).append('\n');
         } else {
             yaml.append("      path: ").append(quote(warehouse.database(username).toString())).append('\n')
-                    .append("      attach:\n        - path: ").append(quote(warehouse.learnCatalog().toString())).append('\n');
+                    .append("      attach:\n        - path: ").append(quote(learnCatalog.path().toString())).append('\n');
         }
         yaml.append("          alias: ").append(WarehouseFiles.LEARN).append("\n          read_only: true\n")
                 .append("      settings:\n        memory_limit: ").append(quote(config.process().duckdbMemoryLimit())).append('\n');

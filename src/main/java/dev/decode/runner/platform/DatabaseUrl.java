@@ -55,10 +55,6 @@ public record DatabaseUrl(String host, int port, String database, String user, S
         return "postgresql://" + hostAndPort() + "/" + database + sslMode.map(mode -> "?sslmode=" + mode).orElse("");
     }
 
-    public String jdbcUrl() {
-        return "jdbc:postgresql://" + hostAndPort() + "/" + database + sslMode.map(mode -> "?sslmode=" + mode).orElse("");
-    }
-
     private String hostAndPort() {
         return (host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host) + ":" + port;
     }

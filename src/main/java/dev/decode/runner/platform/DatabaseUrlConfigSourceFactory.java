@@ -13,8 +13,7 @@ import io.smallrye.config.common.MapBackedConfigSource;
 
 /**
  * Turns Render's {@code DATABASE_URL} (or {@code runner.database-url}) into the datasource settings Quarkus reads:
- * the reactive URL for queries and the JDBC URL that only Flyway's migrations use. Without it the local defaults in
- * application.properties apply. Its ordinal sits above application.properties and below explicit properties.
+ * the reactive pool's URL and credentials. Without it the local defaults in application.properties apply. Its ordinal sits above application.properties and below explicit properties.
  */
 public class DatabaseUrlConfigSourceFactory implements ConfigSourceFactory {
 
@@ -34,7 +33,6 @@ public class DatabaseUrlConfigSourceFactory implements ConfigSourceFactory {
         DatabaseUrl url = DatabaseUrl.parse(variable, value.getValue());
         return List.of(new MapBackedConfigSource("DatabaseUrl(" + variable + ")", Map.of(
                 "quarkus.datasource.reactive.url", url.reactiveUrl(),
-                "quarkus.datasource.jdbc.url", url.jdbcUrl(),
                 "quarkus.datasource.username", url.user(),
                 "quarkus.datasource.password", url.password()), ORDINAL) {
         });

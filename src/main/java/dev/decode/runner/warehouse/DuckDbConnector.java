@@ -22,10 +22,12 @@ import jakarta.enterprise.context.ApplicationScoped;
 public class DuckDbConnector {
 
     private final WarehouseFiles files;
+    private final LearnCatalog learnCatalog;
     private final WarehouseConfig config;
 
-    DuckDbConnector(WarehouseFiles files, WarehouseConfig config) {
+    DuckDbConnector(WarehouseFiles files, LearnCatalog learnCatalog, WarehouseConfig config) {
         this.files = files;
+        this.learnCatalog = learnCatalog;
         this.config = config;
     }
 
@@ -58,7 +60,7 @@ public class DuckDbConnector {
     List<String> sandbox() {
         String learn = config.motherduckToken().isPresent()
                 ? MotherDuck.attachLearn()
-                : "attach '" + files.learnCatalog().toString().replace("'", "''") + "' as " + WarehouseFiles.LEARN + " (read_only)";
+                : "attach '" + learnCatalog.path().toString().replace("'", "''") + "' as " + WarehouseFiles.LEARN + " (read_only)";
         return List.of(
                 learn,
                 "set memory_limit = '" + config.memoryLimit().replace("'", "") + "'",

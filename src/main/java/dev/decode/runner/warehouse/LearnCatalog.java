@@ -1,50 +1,72 @@
 package dev.decode.runner.warehouse;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Optional;
+import java.util.Set;
 
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
 
 import org.jboss.logging.Logger;
 
-import io.quarkus.runtime.StartupEvent;
 
 /**
- * The shared, read-only sample catalog {@code learn}: customers, orders and payments, generated on first start from
- * arithmetic on row numbers, so every instance and every run holds exactly the same rows. It is built in a temporary
- * file and moved into place, so a crash half-way never leaves a partial catalog behind.
+ * The shared, read-only sample catalog {@code learn}: customers, orders and payments, generated from arithmetic on row
+ * numbers, so every instance and every run holds exactly the same rows. It is built in a temporary file and moved into
+ * place, so a crash half-way never leaves a partial catalog behind.
+ *
+ * <p>
+ * It is created when the warehouse is first used (a query or a dbt job), not at start-up: creating it loads DuckDB's
+ * library into the service, and a service nobody has queried yet starts faster and stays smaller without it
+ * (docs/PERFORMANCE.md, "Native executable").
  */
 @ApplicationScoped
 public class LearnCatalog {
 
     private static final Logger LOG = Logger.getLogger(LearnCatalog.class);
     private static final int CUSTOMERS = 5_000;
-    private static final java.util.Set<java.nio.file.attribute.PosixFilePermission> READ_ONLY = PosixFilePermissions.fromString("r--r--r--");
+    private static final Set<PosixFilePermission> READ_ONLY = PosixFilePermissions.fromString("r--r--r--");
 
     private final WarehouseFiles files;
     private final WarehouseConfig config;
+    private volatile boolean ready;
+    /** Why the last attempt to create it failed; null when none did. */
+    private volatile String failure;
 
     LearnCatalog(WarehouseFiles files, WarehouseConfig config) {
         this.files = files;
         this.config = config;
     }
 
-    void onStart(@Observes StartupEvent event) {
-        if (config.motherduckToken().isEmpty()) {
-            ensureCreated();
+    /** Blocking: the catalog's file, created first if it is not there yet. */
+    public Path path() {
+        if (!ready) {
+            synchronized (this) {
+                if (!ready) {
+                    create();
+                    ready = true;
+                }
+            }
         }
+        return files.learnCatalog();
     }
 
-    /** Blocking. */
-    public void ensureCreated() {
+    boolean isReady() {
+        return ready;
+    }
+
+    Optional<String> failure() {
+        return Optional.ofNullable(failure);
+    }
+
+    private void create() {
         Path target = files.learnCatalog();
         try {
             if (Files.exists(target)) {
@@ -64,11 +86,11 @@ public class LearnCatalog {
             // Read-only on disk too: a dbt model could otherwise detach learn and attach the file again writable.
             Files.setPosixFilePermissions(temporary, READ_ONLY);
             Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE);
+            failure = null;
             LOG.infof("Created the learn catalog orders=%d ms=%d", config.learnOrders(), (System.nanoTime() - start) / 1_000_000);
-        } catch (SQLException e) {
-            throw new IllegalStateException("Could not create the learn catalog at " + target, e);
-        } catch (IOException e) {
-            throw new UncheckedIOException("Could not create the learn catalog at " + target, e);
+        } catch (SQLException | IOException | RuntimeException | LinkageError e) {
+            failure = e.getClass().getSimpleName();
+            throw new IllegalStateException("Could not create the learn catalog", e);
         }
     }
 

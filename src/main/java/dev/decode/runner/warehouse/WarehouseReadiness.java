@@ -1,10 +1,5 @@
 package dev.decode.runner.warehouse;
 
-import java.nio.file.Files;
-import java.sql.Connection;
-import java.sql.SQLException;
-import java.sql.Statement;
-
 import jakarta.enterprise.context.ApplicationScoped;
 
 import org.eclipse.microprofile.health.HealthCheck;
@@ -12,36 +7,39 @@ import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 import org.eclipse.microprofile.health.Readiness;
 
-/** Ready when DuckDB loads and, in local mode, the learn catalog is in place. Runs on a worker thread. */
+/**
+ * Ready unless creating the learn catalog failed. It does not open DuckDB itself: that would load DuckDB's library into
+ * a service nobody has queried yet (see {@link LearnCatalog}); the first query or job loads it, and a failure then
+ * turns this check DOWN until the catalog is created.
+ */
 @Readiness
 @ApplicationScoped
 class WarehouseReadiness implements HealthCheck {
 
-    private final WarehouseFiles files;
     private final WarehouseConfig config;
     private final WarehousePool pool;
+    private final LearnCatalog learnCatalog;
 
-    WarehouseReadiness(WarehouseFiles files, WarehouseConfig config, WarehousePool pool) {
-        this.files = files;
+    WarehouseReadiness(WarehouseConfig config, WarehousePool pool, LearnCatalog learnCatalog) {
         this.config = config;
         this.pool = pool;
+        this.learnCatalog = learnCatalog;
     }
 
     @Override
     public HealthCheckResponse call() {
         WarehousePool.Stats stats = pool.stats();
+        boolean local = config.motherduckToken().isEmpty();
         HealthCheckResponseBuilder response = HealthCheckResponse.named("Warehouse (DuckDB)")
-                .withData("mode", config.motherduckToken().isPresent() ? "motherduck" : "local")
+                .withData("mode", local ? "local" : "motherduck")
                 .withData("openConnections", stats.open())
                 .withData("inUse", stats.inUse());
-        try (Connection connection = DuckDb.connect("jdbc:duckdb:"); Statement statement = connection.createStatement()) {
-            statement.execute("select 1");
-        } catch (SQLException | RuntimeException e) {
-            return response.down().withData("error", "DuckDB did not load").build();
+        if (!local) {
+            return response.up().build();
         }
-        if (config.motherduckToken().isEmpty() && !Files.isReadable(files.learnCatalog())) {
-            return response.down().withData("error", "the learn catalog is missing").build();
-        }
-        return response.up().build();
+        response.withData("learnCatalog", learnCatalog.isReady() ? "ready" : "created on first use");
+        return learnCatalog.failure()
+                .map(failure -> response.down().withData("error", "the learn catalog could not be created: " + failure).build())
+                .orElseGet(() -> response.up().build());
     }
 }

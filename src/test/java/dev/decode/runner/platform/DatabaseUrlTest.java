@@ -19,7 +19,6 @@ class DatabaseUrlTest {
         assertThat(url.user()).isEqualTo("decode");
         assertThat(url.password()).isEqualTo("s3cr@t");
         assertThat(url.reactiveUrl()).isEqualTo("postgresql://dpg-abc123-a:5432/decode_db");
-        assertThat(url.jdbcUrl()).isEqualTo("jdbc:postgresql://dpg-abc123-a:5432/decode_db");
     }
 
     @Test
@@ -30,7 +29,6 @@ class DatabaseUrlTest {
         assertThat(url.port()).isEqualTo(5432);
         assertThat(url.sslMode()).contains("require");
         assertThat(url.reactiveUrl()).isEqualTo("postgresql://dpg-abc.oregon-postgres.render.com:5432/db?sslmode=require");
-        assertThat(url.jdbcUrl()).isEqualTo("jdbc:postgresql://dpg-abc.oregon-postgres.render.com:5432/db?sslmode=require");
     }
 
     @Test

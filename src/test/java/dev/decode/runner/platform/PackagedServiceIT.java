@@ -21,7 +21,10 @@ import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 import dev.decode.runner.limits.OwnRedis;
 import dev.decode.runner.support.Api;
@@ -33,6 +36,7 @@ import dev.decode.runner.tutor.FakeUpstream;
  * JNI registration the executable needs is used here — JSON in and out, DuckDB through JNI, the workspace templates,
  * a dbt child process and its SSE log, the tutor's REST client, the Redis client, health, metrics and OpenAPI.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PackagedServiceIT {
 
     private static final String ADMIN = "packaged-admin-token";
@@ -73,6 +77,23 @@ class PackagedServiceIT {
         if (redis != null) {
             redis.stop();
         }
+    }
+
+    @Test
+    @Order(1)
+    void duckDbLoadsWithTheFirstQueryNotAtStartUp() throws Exception {
+        Path maps = Path.of("/proc", Long.toString(app.pid()), "maps");
+        HttpResponse<String> ready = app.get("/q/health/ready", null);
+        assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
+        assertThat(ready.body()).contains("\"learnCatalog\": \"created on first use\"");
+        assertThat(Files.readString(maps)).doesNotContain("libduckdb_java");
+
+        String token = createUser(Api.uniqueUsername("packaged_first"));
+        HttpResponse<String> first = app.postJson("/api/v1/queries", "{\"sql\":\"select count(*) from learn.orders\"}", token);
+        assertThat(first.statusCode()).as(first.body()).isEqualTo(200);
+        assertThat(first.body()).contains("[[100000]]");
+        assertThat(Files.readString(maps)).contains("libduckdb_java");
+        assertThat(app.get("/q/health/ready", null).body()).contains("\"learnCatalog\": \"ready\"");
     }
 
     @Test

@@ -36,7 +36,6 @@ public final class OwnPostgres implements QuarkusTestResourceLifecycleManager {
         }
         String address = "127.0.0.1:" + PORT + "/decode_runner";
         return Map.of("quarkus.datasource.reactive.url", "postgresql://" + address,
-                "quarkus.datasource.jdbc.url", "jdbc:postgresql://" + address,
                 "quarkus.datasource.username", "decode_runner",
                 "quarkus.datasource.password", "decode_runner");
     }
