@@ -16,6 +16,7 @@ import jakarta.enterprise.event.Observes;
 
 import org.jboss.logging.Logger;
 
+import dev.decode.runner.platform.BlockingWork;
 import dev.decode.runner.platform.PlatformConfig;
 import dev.decode.runner.platform.UserDirectories;
 import dev.decode.runner.warehouse.WarehouseFiles;
@@ -59,17 +60,20 @@ class Confinement {
         return argv;
     }
 
+    /** The probe starts a Python process, so it runs beside the start-up rather than in it. */
     void logAtStart(@Observes StartupEvent event, DbtLauncher launcher) {
         Optional<Path> dbt = launcher.executable();
         if (dbt.isEmpty()) {
             return;
         }
-        int abi = landlockAbi(dbt.get());
-        if (abi > 0) {
-            LOG.infof("dbt jobs confined to their user's directory confinement=landlock abi=%d", abi);
-        } else {
-            LOG.warnf("Landlock is not available: dbt jobs rely on the project path checks alone confinement=none");
-        }
+        BlockingWork.run(() -> {
+            int abi = landlockAbi(dbt.get());
+            if (abi > 0) {
+                LOG.infof("dbt jobs confined to their user's directory confinement=landlock abi=%d", abi);
+            } else {
+                LOG.warnf("Landlock is not available: dbt jobs rely on the project path checks alone confinement=none");
+            }
+        }).subscribe().with(done -> { }, failure -> LOG.warnf("Could not probe for Landlock reason=%s", failure.toString()));
     }
 
     /** Blocking: the Landlock ABI version this machine offers dbt's Python, 0 when none. */

@@ -73,7 +73,9 @@ class SchemaMigrations {
 
     /** Applies what is missing of {@code scripts}; the number of scripts it ran. */
     Uni<Integer> migrate(List<Script> scripts) {
-        return pool.withTransaction(connection -> connection.query("select pg_advisory_xact_lock(" + LOCK + ")").execute()
+        // client_min_messages: "already exists, skipping" is a notice the client would log as a warning at every start.
+        return pool.withTransaction(connection -> connection.query("set local client_min_messages = warning").execute()
+                .chain(() -> connection.query("select pg_advisory_xact_lock(" + LOCK + ")").execute())
                 .chain(() -> connection.query("""
                         create table if not exists schema_migrations (
                             version    integer primary key,
