@@ -204,7 +204,7 @@ class JobControlTest {
     }
 
     @Test
-    void restartRecoveryMarksLeftoverJobsInterruptedAndKillsTheirProcesses() throws Exception {
+    void restartRecoveryMarksLeftoverJobsInterruptedKeepsTheirProgressAndKillsTheirProcesses() throws Exception {
         String username = uniqueUsername("survivor");
         createUser(username);
         String running = "recovery-" + Api.uniqueUsername("r");
@@ -220,6 +220,10 @@ class JobControlTest {
         assertThat(ProcessGroups.members(orphan.pid())).isEmpty();
         assertThat(status(running)).isEqualTo("interrupted");
         assertThat(status(queued)).isEqualTo("interrupted");
+        io.vertx.mutiny.sqlclient.Row kept = pool.preparedQuery("select progress_completed, nodes::text as nodes from jobs where id = $1")
+                .execute(Tuple.of(running)).await().atMost(Duration.ofSeconds(5)).iterator().next();
+        assertThat(kept.getInteger("progress_completed")).as("recorded progress stays").isEqualTo(1);
+        assertThat(kept.getString("nodes")).contains("model.starter.kept");
     }
 
 
@@ -237,7 +241,9 @@ class JobControlTest {
     }
 
     private void insert(String id, String username, String status, Long pgid) {
-        pool.preparedQuery("insert into jobs (id, username, command, args, status, created_at, pgid) values ($1, $2, 'build', '[\"build\"]', $3, now(), $4)")
+        pool.preparedQuery("insert into jobs (id, username, command, args, status, created_at, pgid, progress_completed, progress_total, nodes) "
+                        + "values ($1, $2, 'build', '[\"build\"]', $3, now(), $4, 1, 2, "
+                        + "'[{\"uniqueId\":\"model.starter.kept\",\"resourceType\":\"model\",\"status\":\"success\"}]')")
                 .execute(Tuple.of(id, username, status, pgid)).await().atMost(Duration.ofSeconds(5));
     }
 
