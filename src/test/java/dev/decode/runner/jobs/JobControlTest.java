@@ -147,14 +147,19 @@ class JobControlTest {
     }
 
     @Test
-    void aFourthQueuedJobOfOneUserIsRefusedAndQueuedJobsCancelAtOnce() {
-        String token = createUser(uniqueUsername("queuer"));
+    void aFourthQueuedJobOfOneUserIsRefusedLeavingNothingAndQueuedJobsCancelAtOnce() throws IOException {
+        String username = uniqueUsername("queuer");
+        String token = createUser(username);
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             ids.add(JobApi.submit(token, Map.of("command", "parse")));
         }
         as(token).contentType(ContentType.JSON).body(Map.of("command", "parse")).when().post("/api/v1/jobs")
                 .then().statusCode(429).body("type", equalTo("/problems/job-queue-full"));
+        try (java.util.stream.Stream<java.nio.file.Path> dirs = Files.list(JobApi.userDir(username).resolve("jobs"))) {
+            assertThat(dirs.filter(Files::isDirectory).map(dir -> dir.getFileName().toString())).as("the refused job left no directory")
+                    .containsExactlyInAnyOrderElementsOf(ids);
+        }
 
         JsonPath last = JobApi.job(token, ids.get(2));
         assertThat(last.getString("status")).isEqualTo("queued");
