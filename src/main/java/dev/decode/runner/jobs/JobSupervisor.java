@@ -32,7 +32,7 @@ import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
-import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.vertx.core.Vertx;
 
 /**
  * Owns the jobs in memory: queues submissions, starts what {@link JobQueue} allows ({@link JobRunner} runs each on
@@ -48,6 +48,7 @@ public class JobSupervisor implements ActiveJobs {
     private final JobStore store;
     private final DbtLauncher launcher;
     private final JobRunner runner;
+    private final Vertx vertx;
     private final ObjectMapper json;
     private final Clock clock;
     private final JobQueue<JobRun> queue;
@@ -55,11 +56,12 @@ public class JobSupervisor implements ActiveJobs {
     private final Map<String, JobRun> runs = new ConcurrentHashMap<>();
 
     JobSupervisor(JobsConfig config, LimitsConfig limits, JobStore store, DbtLauncher launcher, JobRunner runner,
-            JobMetrics metrics, ObjectMapper json, Clock clock) {
+            Vertx vertx, JobMetrics metrics, ObjectMapper json, Clock clock) {
         this.config = config;
         this.store = store;
         this.launcher = launcher;
         this.runner = runner;
+        this.vertx = vertx;
         this.json = json;
         this.clock = clock;
         this.queue = new JobQueue<>(config.maxRunning(), config.queueCapacity(), limits.maxQueuedJobs(), JobRun::username);
@@ -216,7 +218,7 @@ public class JobSupervisor implements ActiveJobs {
     /** Blocking (creates the job's log). A refused job leaves nothing behind. */
     private JobRun enqueue(Job job) {
         JobRun run = new JobRun(job, JobFeed.create(launcher.logFile(job.username(), job.id()), json),
-                new JobTimers(Infrastructure.getDefaultWorkerPool()));
+                new JobTimers(vertx));
         runs.put(job.id(), run);
         try {
             queue.add(run);
