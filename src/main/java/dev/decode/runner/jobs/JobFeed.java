@@ -119,6 +119,17 @@ final class JobFeed {
         }
     }
 
+    /** Blocking: the job was refused before it was queued; its empty log and directory go. */
+    synchronized void discard() {
+        try {
+            writer.close();
+            Files.deleteIfExists(file);
+            Files.deleteIfExists(file.getParent());
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not remove the log of a refused job " + file, e);
+        }
+    }
+
     /** Every line after {@code after}: replayed from the file, then live until the job ends. */
     Multi<Item> subscribe(long after) {
         UnicastProcessor<Item> live = UnicastProcessor.create();

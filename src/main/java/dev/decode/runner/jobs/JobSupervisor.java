@@ -5,17 +5,14 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 
 import jakarta.annotation.Priority;
@@ -35,10 +32,11 @@ import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.Vertx;
 
 /**
- * Owns the jobs in memory: queues submissions, starts what {@link JobQueue} allows on a thread of its own
- * ({@link JobRun}), stops jobs on cancel and at the maximum run time, drops finished jobs from memory after a while,
+ * Owns the jobs in memory: queues submissions, starts what {@link JobQueue} allows ({@link JobRunner} runs each on
+ * worker threads), stops jobs on cancel and at the maximum run time, drops finished jobs from memory after a while,
  * and at start-up marks what a stopped service left queued or running as interrupted.
  */
 @ApplicationScoped
@@ -49,35 +47,24 @@ public class JobSupervisor implements ActiveJobs {
     private final JobsConfig config;
     private final JobStore store;
     private final DbtLauncher launcher;
-    private final JobRun.Dependencies runDependencies;
-    private final JobMetrics metrics;
+    private final JobRunner runner;
+    private final Vertx vertx;
     private final ObjectMapper json;
     private final Clock clock;
-    private final JobQueue<Job> queue;
-    private final Map<String, Job> jobs = new ConcurrentHashMap<>();
+    private final JobQueue<JobRun> queue;
+    /** Every job in memory, queued, running or recently finished. */
     private final Map<String, JobRun> runs = new ConcurrentHashMap<>();
-    private final Map<String, JobFeed> feeds = new ConcurrentHashMap<>();
-    /**
-     * Held while a job enters the queue and while queued jobs start: a job that ends on its own thread starts the next
-     * one, and without it could start a job that was queued but had no log yet.
-     */
-    private final Object admission = new Object();
-    private final ExecutorService runners;
-    private final ScheduledExecutorService timers;
 
-    JobSupervisor(JobsConfig config, LimitsConfig limits, JobStore store, DbtLauncher launcher, JobRun.Dependencies runDependencies,
-            JobMetrics metrics, ObjectMapper json, Clock clock) {
+    JobSupervisor(JobsConfig config, LimitsConfig limits, JobStore store, DbtLauncher launcher, JobRunner runner,
+            Vertx vertx, JobMetrics metrics, ObjectMapper json, Clock clock) {
         this.config = config;
         this.store = store;
         this.launcher = launcher;
-        this.runDependencies = runDependencies;
-        this.metrics = metrics;
+        this.runner = runner;
+        this.vertx = vertx;
         this.json = json;
         this.clock = clock;
-        this.queue = new JobQueue<>(config.maxRunning(), config.queueCapacity(), limits.maxQueuedJobs(), Job::username);
-        AtomicInteger threads = new AtomicInteger();
-        this.runners = Executors.newCachedThreadPool(task -> daemon(task, "dbt-job-" + threads.incrementAndGet()));
-        this.timers = Executors.newSingleThreadScheduledExecutor(task -> daemon(task, "dbt-job-timer"));
+        this.queue = new JobQueue<>(config.maxRunning(), config.queueCapacity(), limits.maxQueuedJobs(), JobRun::username);
         metrics.watch(queue::queuedCount, queue::runningCount);
     }
 
@@ -85,35 +72,35 @@ public class JobSupervisor implements ActiveJobs {
         DbtCommand command = DbtCommand.from(request, json);
         Job job = new Job(UUID.randomUUID().toString(), username, command, clock);
         return store.insert(username, job.view())
-                .chain(() -> BlockingWork.run(() -> enqueue(job))
+                .chain(() -> BlockingWork.supply(() -> enqueue(job))
                         .onFailure().call(() -> store.delete(job.id())))
-                .map(ignored -> {
+                .map(run -> {
                     LOG.infof("Job queued id=%s username=%s command=%s", job.id(), username, command.command());
                     dispatch();
-                    return view(job);
+                    return view(run);
                 });
     }
 
     public Uni<JobView> find(String username, String id) {
-        Job job = jobs.get(id);
-        if (job != null && job.username().equals(username)) {
-            return Uni.createFrom().item(view(job));
+        JobRun run = runs.get(id);
+        if (run != null && run.username().equals(username)) {
+            return Uni.createFrom().item(view(run));
         }
         return store.find(username, id).map(found -> found.orElseThrow(JobProblems::notFound));
     }
 
     public Uni<List<JobView>> list(String username, Optional<JobStatus> status, int limit) {
         return store.list(username, status, limit).map(views -> views.stream().map(stored -> {
-            Job job = jobs.get(stored.id());
-            return job == null ? stored : view(job);
+            JobRun run = runs.get(stored.id());
+            return run == null ? stored : view(run);
         }).filter(view -> status.isEmpty() || view.status() == status.get()).toList());
     }
 
     /** The job's log, replayed after {@code after} and then live until the job ends. */
     public Multi<JobFeed.Item> logs(String username, String id, long after) {
         return find(username, id).onItem().transformToMulti(view -> {
-            JobFeed feed = feeds.get(id);
-            return feed != null ? feed.subscribe(after)
+            JobRun run = runs.get(id);
+            return run != null ? run.feed().subscribe(after)
                     : JobFeed.replayThenEnd(launcher.logFile(username, id), after, view, json);
         });
     }
@@ -135,36 +122,31 @@ public class JobSupervisor implements ActiveJobs {
     }
 
     public Uni<JobView> cancel(String username, String id) {
-        Job job = jobs.get(id);
-        if (job == null || !job.username().equals(username)) {
+        JobRun run = runs.get(id);
+        if (run == null || !run.username().equals(username)) {
             return store.find(username, id).map(found -> {
                 throw found.isPresent() ? JobProblems.finished() : JobProblems.notFound();
             });
         }
-        if (queue.removeQueued(job)) {
-            job.cancelQueued();
-            return BlockingWork.run(() -> ended(job)).map(ignored -> view(job));
+        if (queue.removeQueued(run)) {
+            return endQueued(run).map(ignored -> view(run));
         }
-        if (!job.stop(Job.StopReason.CANCELLED)) {
+        if (!run.job().stop(Job.StopReason.CANCELLED)) {
             return Uni.createFrom().failure(JobProblems.finished());
         }
         LOG.infof("Job cancel requested id=%s username=%s", id, username);
-        return BlockingWork.run(() -> stopProcess(job, config.cancelGrace())).map(ignored -> view(job));
+        return BlockingWork.run(() -> stop(run, config.cancelGrace())).map(ignored -> view(run));
     }
 
     /** Blocking: stops every job of the user at once (they are being deleted) and waits until their processes are gone. */
     void cancelAllOf(String username) throws Exception {
-        for (Job job : queue.activeOf(username)) {
-            if (queue.removeQueued(job)) {
-                job.cancelQueued();
-                ended(job);
-            } else if (job.stop(Job.StopReason.CANCELLED)) {
-                stopProcess(job, Duration.ZERO);
+        for (JobRun run : queue.activeOf(username)) {
+            if (queue.removeQueued(run)) {
+                endQueued(run).subscribe().with(ignored -> { }, failure -> LOG.errorf(failure, "Could not end a queued job id=%s", run.id()));
+            } else if (run.job().stop(Job.StopReason.CANCELLED)) {
+                stop(run, Duration.ZERO);
             }
-            JobRun run = runs.get(job.id());
-            if (run != null) {
-                run.ending().get(config.cancelGrace().toMillis() + 10_000, TimeUnit.MILLISECONDS);
-            }
+            run.ending().get(config.cancelGrace().toMillis() + 10_000, TimeUnit.MILLISECONDS);
         }
     }
 
@@ -190,30 +172,31 @@ public class JobSupervisor implements ActiveJobs {
     }
 
     /** Drops from memory the jobs that ended more than keep-finished ago; their record and log stay. */
-    int dropFinished(java.time.Instant now) {
-        java.time.Instant cutoff = now.minus(config.keepFinished());
+    int dropFinished(Instant now) {
+        Instant cutoff = now.minus(config.keepFinished());
         int removed = 0;
-        for (Job job : List.copyOf(jobs.values())) {
-            java.time.Instant finished = job.finishedAt();
-            if (finished != null && !finished.isAfter(cutoff) && jobs.remove(job.id(), job)) {
-                feeds.remove(job.id());
+        for (JobRun run : List.copyOf(runs.values())) {
+            Instant finished = run.job().finishedAt();
+            if (finished != null && !finished.isAfter(cutoff) && runs.remove(run.id(), run)) {
                 removed++;
             }
         }
         return removed;
     }
 
+    /** Recovery runs beside the start: jobs submitted meanwhile are in memory, and recovery leaves them alone. */
     void recoverAtStart(@Observes StartupEvent event) {
-        int interrupted = recover().await().atMost(Duration.ofSeconds(30));
-        if (interrupted > 0) {
-            LOG.infof("Marked %d jobs interrupted by the last shutdown", interrupted);
-        }
+        recover().subscribe().with(interrupted -> {
+            if (interrupted > 0) {
+                LOG.infof("Marked %d jobs interrupted by the last shutdown", interrupted);
+            }
+        }, failure -> LOG.errorf("Could not mark the jobs interrupted by the last shutdown reason=%s", failure));
     }
 
     /** Jobs that a stopped service left queued or running become interrupted; process groups they left are killed. */
     Uni<Integer> recover() {
         return store.unfinished().chain(unfinished -> {
-            List<JobStore.Unfinished> stale = unfinished.stream().filter(job -> !jobs.containsKey(job.id())).toList();
+            List<JobStore.Unfinished> stale = unfinished.stream().filter(job -> !runs.containsKey(job.id())).toList();
             if (stale.isEmpty()) {
                 return Uni.createFrom().item(0);
             }
@@ -230,71 +213,71 @@ public class JobSupervisor implements ActiveJobs {
 
     void onShutdown(@Observes ShutdownEvent event) {
         runs.values().forEach(JobRun::killNow);
-        runners.shutdownNow();
-        timers.shutdownNow();
     }
 
-    private void enqueue(Job job) {
-        synchronized (admission) {
-            queue.add(job);
-            jobs.put(job.id(), job);
-            try {
-                feeds.put(job.id(), JobFeed.create(launcher.logFile(job.username(), job.id()), json));
-            } catch (RuntimeException e) {
-                queue.removeQueued(job);
-                jobs.remove(job.id());
-                throw e;
-            }
+    /** Blocking (creates the job's log). A refused job leaves nothing behind. */
+    private JobRun enqueue(Job job) {
+        JobRun run = new JobRun(job, JobFeed.create(launcher.logFile(job.username(), job.id()), json),
+                new JobTimers(vertx));
+        runs.put(job.id(), run);
+        try {
+            queue.add(run);
+        } catch (RuntimeException e) {
+            runs.remove(job.id());
+            run.feed().discard();
+            throw e;
         }
+        return run;
     }
 
+    /** Starts what the queue allows; each job, once ended, frees its place and starts the next. Never blocks. */
     private void dispatch() {
-        synchronized (admission) {
-            for (Job job : queue.takeStartable()) {
-                job.start();
-                JobRun run = new JobRun(job, feeds.get(job.id()), runDependencies, () -> {
-                    runs.remove(job.id());
-                    queue.finished(job);
-                    pruneDirectories(job.username());
-                    dispatch();
-                });
-                runs.put(job.id(), run);
-                timers.schedule(() -> onMaxRunTime(job), config.maxRunTime().toMillis(), TimeUnit.MILLISECONDS);
-                runners.execute(run);
-            }
+        for (JobRun run : queue.takeStartable()) {
+            run.job().start();
+            run.timers().after(config.maxRunTime(), () -> onMaxRunTime(run));
+            runner.run(run).onTermination().call(() -> BlockingWork.run(() -> {
+                run.ended();
+                queue.finished(run);
+                pruneDirectories(run.username());
+            })).subscribe().with(ignored -> dispatch(), failure -> {
+                LOG.errorf(failure, "A job ended badly id=%s", run.id());
+                dispatch();
+            });
         }
     }
 
-    private void onMaxRunTime(Job job) {
-        if (job.stop(Job.StopReason.TIMED_OUT)) {
-            LOG.infof("Job over its maximum run time id=%s maxRunTime=%s", job.id(), config.maxRunTime());
-            stopProcess(job, config.cancelGrace());
+    private void onMaxRunTime(JobRun run) {
+        if (run.job().stop(Job.StopReason.TIMED_OUT)) {
+            LOG.infof("Job over its maximum run time id=%s maxRunTime=%s", run.id(), config.maxRunTime());
+            stop(run, config.cancelGrace());
         }
     }
 
     /**
-     * SIGINT now so that dbt cancels its queries, again at half the grace (one that lands while dbt still compiles a
-     * model is spent before the model's query starts, which then runs on), SIGKILL when it has not ended after
-     * {@code grace}.
+     * Blocking. SIGINT now so that dbt cancels its queries, again at half the grace (one that lands while dbt still
+     * compiles a model is spent before the model's query starts, which then runs on), SIGKILL when it has not ended
+     * after {@code grace}.
      */
-    private void stopProcess(Job job, Duration grace) {
-        JobRun run = runs.get(job.id());
-        if (run == null) {
-            return;
-        }
+    private void stop(JobRun run, Duration grace) {
         if (grace.isZero()) {
             run.killNow();
             return;
         }
         run.interrupt();
-        timers.schedule(run::interrupt, grace.toMillis() / 2, TimeUnit.MILLISECONDS);
-        timers.schedule(run::killNow, grace.toMillis(), TimeUnit.MILLISECONDS);
+        run.timers().after(grace.dividedBy(2), run::interrupt);
+        run.timers().after(grace, run::killNow);
+    }
+
+    /** A job cancelled before it started: recorded, logged and counted as one that ran. */
+    private Uni<Void> endQueued(JobRun run) {
+        run.job().cancelQueued();
+        return runner.recordEnd(run).eventually(run::ended);
     }
 
     /** Blocking: keeps the user's job directories within their bounds; a failure leaves them for the next job. */
     private void pruneDirectories(String username) {
         try {
-            Set<String> active = queue.activeOf(username).stream().map(Job::id).collect(Collectors.toSet());
+            Set<String> active = queue.activeOf(username).stream().map(JobRun::id).collect(Collectors.toSet());
             JobsConfig.Directories bounds = config.directories();
             JobDirectories.prune(launcher.jobsDir(username), bounds.keep(), bounds.maxSize().asLongValue(), active);
         } catch (RuntimeException e) {
@@ -302,25 +285,7 @@ public class JobSupervisor implements ActiveJobs {
         }
     }
 
-    /** A job that never started: record, log and metrics as for one that ran. */
-    private void ended(Job job) {
-        JobView view = job.view();
-        store.finished(view).await().atMost(Duration.ofSeconds(10));
-        JobFeed feed = feeds.get(job.id());
-        if (feed != null) {
-            feed.end(view);
-        }
-        metrics.finished(view);
-        LOG.infof("Job ended id=%s status=%s", job.id(), view.status().wire());
-    }
-
-    private JobView view(Job job) {
-        return job.view().withQueuePosition(queue.position(job));
-    }
-
-    private static Thread daemon(Runnable task, String name) {
-        Thread thread = new Thread(task, name);
-        thread.setDaemon(true);
-        return thread;
+    private JobView view(JobRun run) {
+        return run.job().view().withQueuePosition(queue.position(run));
     }
 }

@@ -147,14 +147,19 @@ class JobControlTest {
     }
 
     @Test
-    void aFourthQueuedJobOfOneUserIsRefusedAndQueuedJobsCancelAtOnce() {
-        String token = createUser(uniqueUsername("queuer"));
+    void aFourthQueuedJobOfOneUserIsRefusedLeavingNothingAndQueuedJobsCancelAtOnce() throws IOException {
+        String username = uniqueUsername("queuer");
+        String token = createUser(username);
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             ids.add(JobApi.submit(token, Map.of("command", "parse")));
         }
         as(token).contentType(ContentType.JSON).body(Map.of("command", "parse")).when().post("/api/v1/jobs")
                 .then().statusCode(429).body("type", equalTo("/problems/job-queue-full"));
+        try (java.util.stream.Stream<java.nio.file.Path> dirs = Files.list(JobApi.userDir(username).resolve("jobs"))) {
+            assertThat(dirs.filter(Files::isDirectory).map(dir -> dir.getFileName().toString())).as("the refused job left no directory")
+                    .containsExactlyInAnyOrderElementsOf(ids);
+        }
 
         JsonPath last = JobApi.job(token, ids.get(2));
         assertThat(last.getString("status")).isEqualTo("queued");
@@ -204,7 +209,7 @@ class JobControlTest {
     }
 
     @Test
-    void restartRecoveryMarksLeftoverJobsInterruptedAndKillsTheirProcesses() throws Exception {
+    void restartRecoveryMarksLeftoverJobsInterruptedKeepsTheirProgressAndKillsTheirProcesses() throws Exception {
         String username = uniqueUsername("survivor");
         createUser(username);
         String running = "recovery-" + Api.uniqueUsername("r");
@@ -220,6 +225,10 @@ class JobControlTest {
         assertThat(ProcessGroups.members(orphan.pid())).isEmpty();
         assertThat(status(running)).isEqualTo("interrupted");
         assertThat(status(queued)).isEqualTo("interrupted");
+        io.vertx.mutiny.sqlclient.Row kept = pool.preparedQuery("select progress_completed, nodes::text as nodes from jobs where id = $1")
+                .execute(Tuple.of(running)).await().atMost(Duration.ofSeconds(5)).iterator().next();
+        assertThat(kept.getInteger("progress_completed")).as("recorded progress stays").isEqualTo(1);
+        assertThat(kept.getString("nodes")).contains("model.starter.kept");
     }
 
 
@@ -237,7 +246,9 @@ class JobControlTest {
     }
 
     private void insert(String id, String username, String status, Long pgid) {
-        pool.preparedQuery("insert into jobs (id, username, command, args, status, created_at, pgid) values ($1, $2, 'build', '[\"build\"]', $3, now(), $4)")
+        pool.preparedQuery("insert into jobs (id, username, command, args, status, created_at, pgid, progress_completed, progress_total, nodes) "
+                        + "values ($1, $2, 'build', '[\"build\"]', $3, now(), $4, 1, 2, "
+                        + "'[{\"uniqueId\":\"model.starter.kept\",\"resourceType\":\"model\",\"status\":\"success\"}]')")
                 .execute(Tuple.of(id, username, status, pgid)).await().atMost(Duration.ofSeconds(5));
     }
 

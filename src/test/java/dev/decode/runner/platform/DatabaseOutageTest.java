@@ -19,17 +19,22 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
 
+import jakarta.inject.Inject;
+
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import dev.decode.runner.support.Api;
 import dev.decode.runner.support.OwnPostgres;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
 
 /** The contract's "PostgreSQL unreachable" rule, with the service's database stopped under it and started again. */
 @QuarkusTest
@@ -51,6 +56,9 @@ class DatabaseOutageTest {
             return List.of(new TestResourceEntry(OwnPostgres.class));
         }
     }
+
+    @Inject
+    Pool pool;
 
     private final List<String> logged = new CopyOnWriteArrayList<>();
     private final Handler capture = new Handler() {
@@ -115,6 +123,35 @@ class DatabaseOutageTest {
         assertThat(logged).filteredOn(line -> line.contains("Query history buffer full")).hasSize(1);
         assertThat(logged).filteredOn(line -> line.contains("PostgreSQL reachable again")).hasSize(1);
         assertThat(logged).noneMatch(line -> line.contains("internal-error") || line.contains("Unexpected failure"));
+    }
+
+    @Test
+    void aJobThatEndsDuringAnOutageHasItsFinalStatusRecordedWhenPostgresReturns() {
+        String token = createUser(uniqueUsername("outagejob"));
+        String id = Api.startSlowJob(token);
+        Awaitility.await().atMost(Duration.ofMinutes(2)).until(() -> "started".equals(as(token).when().get("/api/v1/jobs/" + id)
+                .then().extract().path("nodes.find { it.uniqueId == 'model.starter.slow' }.status")));
+
+        OwnPostgres.stopServer();
+        try {
+            as(token).when().post("/api/v1/jobs/" + id + "/cancel").then().statusCode(202);
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> "cancelled".equals(as(token).when().get("/api/v1/jobs/" + id)
+                    .then().statusCode(200).extract().path("status")));
+        } finally {
+            OwnPostgres.startServer();
+        }
+
+        Awaitility.await().atMost(Duration.ofMinutes(1)).until(() -> "cancelled".equals(recordedStatus(id)));
+        assertThat(logged).noneMatch(line -> line.contains("Could not record the end"));
+    }
+
+    private String recordedStatus(String id) {
+        try {
+            return pool.preparedQuery("select status from jobs where id = $1").execute(Tuple.of(id))
+                    .await().atMost(Duration.ofSeconds(5)).iterator().next().getString("status");
+        } catch (RuntimeException e) {
+            return "unreachable: " + e;
+        }
     }
 
     private static io.restassured.response.ValidatableResponse query(String token, String sql) {
