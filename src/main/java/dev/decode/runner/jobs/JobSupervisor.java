@@ -26,7 +26,6 @@ import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import dev.decode.runner.limits.LimitsConfig;
 import dev.decode.runner.platform.BlockingWork;
 import dev.decode.runner.users.UserDeleting;
 import dev.decode.runner.workspace.ActiveJobs;
@@ -65,7 +64,7 @@ public class JobSupervisor implements ActiveJobs {
     private final ExecutorService runners;
     private final ScheduledExecutorService timers;
 
-    JobSupervisor(JobsConfig config, LimitsConfig limits, JobStore store, DbtLauncher launcher, JobRun.Dependencies runDependencies,
+    JobSupervisor(JobsConfig config, JobStore store, DbtLauncher launcher, JobRun.Dependencies runDependencies,
             JobMetrics metrics, ObjectMapper json, Clock clock) {
         this.config = config;
         this.store = store;
@@ -74,7 +73,7 @@ public class JobSupervisor implements ActiveJobs {
         this.metrics = metrics;
         this.json = json;
         this.clock = clock;
-        this.queue = new JobQueue<>(config.maxRunning(), config.queueCapacity(), limits.maxQueuedJobs(), Job::username);
+        this.queue = new JobQueue<>(config.maxRunning(), config.queueCapacity(), config.maxQueuedJobs(), Job::username);
         AtomicInteger threads = new AtomicInteger();
         this.runners = Executors.newCachedThreadPool(task -> daemon(task, "dbt-job-" + threads.incrementAndGet()));
         this.timers = Executors.newSingleThreadScheduledExecutor(task -> daemon(task, "dbt-job-timer"));
