@@ -5,7 +5,9 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
+
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -19,20 +21,30 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
  */
 record DbtCommand(String command, List<String> args) {
 
-    static final Set<String> COMMANDS = Set.of("build", "run", "test", "seed", "compile", "parse", "ls", "debug");
     private static final Set<String> SELECTING = Set.of("build", "run", "test", "seed", "compile", "ls");
     private static final Set<String> REFRESHING = Set.of("build", "run", "seed");
-    private static final Pattern SELECTOR = Pattern.compile("[A-Za-z0-9_.:+*@,/ -]{1,500}");
     private static final int MAX_VARS_LENGTH = 10_000;
 
+    /**
+     * Selectors become argv entries split on spaces, so no part may start with '-', where dbt would read it as an option.
+     * Which fields apply to which command is {@link #from}'s to say.
+     */
     @RegisterForReflection
-    public record Request(String command, String select, String exclude, Boolean fullRefresh, Map<String, Object> vars) {
+    public record Request(
+            @NotNull(message = COMMAND_RULE) @Pattern(regexp = "build|run|test|seed|compile|parse|ls|debug", message = COMMAND_RULE)
+            String command,
+            @Pattern(regexp = SELECTOR, message = SELECTOR_RULE) String select,
+            @Pattern(regexp = SELECTOR, message = SELECTOR_RULE) String exclude,
+            Boolean fullRefresh,
+            Map<String, Object> vars) {
+
+        private static final String COMMAND_RULE = "must be one of build, run, test, seed, compile, parse, ls, debug";
+        private static final String SELECTOR = "(?!-)(?!.* -)[A-Za-z0-9_.:+*@,/ -]{0,500}";
+        private static final String SELECTOR_RULE = "may hold only letters, digits, spaces and _ . : + * @ , / - and no part of it may start with '-'";
     }
 
+    /** {@code request} has passed its constraints. */
     static DbtCommand from(Request request, ObjectMapper json) {
-        if (request == null || request.command() == null || !COMMANDS.contains(request.command())) {
-            throw ProblemException.invalidRequest("The field 'command' must be one of build, run, test, seed, compile, parse, ls, debug.");
-        }
         String command = request.command();
         List<String> args = new ArrayList<>(List.of(command));
         selector(command, "select", request.select(), args);
@@ -57,16 +69,8 @@ record DbtCommand(String command, List<String> args) {
         if (!SELECTING.contains(command)) {
             throw ProblemException.invalidRequest("The field '" + field + "' does not apply to " + command + ".");
         }
-        if (value.startsWith("-") || !SELECTOR.matcher(value).matches()) {
-            throw ProblemException.invalidRequest("The field '" + field + "' may hold only letters, digits, spaces and "
-                    + "_ . : + * @ , / - and may not start with '-'.");
-        }
-        String[] tokens = value.trim().split("\\s+");
-        if (Arrays.stream(tokens).anyMatch(token -> token.startsWith("-"))) {
-            throw ProblemException.invalidRequest("No part of the field '" + field + "' may start with '-'.");
-        }
         args.add("--" + field);
-        args.addAll(Arrays.asList(tokens));
+        args.addAll(Arrays.asList(value.trim().split(" +")));
     }
 
     /** JSON is YAML, which is what {@code --vars} reads. */

@@ -23,7 +23,6 @@ import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import dev.decode.runner.limits.LimitsConfig;
 import dev.decode.runner.platform.BlockingWork;
 import dev.decode.runner.users.UserDeleting;
 import dev.decode.runner.workspace.ActiveJobs;
@@ -55,7 +54,7 @@ public class JobSupervisor implements ActiveJobs {
     /** Every job in memory, queued, running or recently finished. */
     private final Map<String, JobRun> runs = new ConcurrentHashMap<>();
 
-    JobSupervisor(JobsConfig config, LimitsConfig limits, JobStore store, DbtLauncher launcher, JobRunner runner,
+    JobSupervisor(JobsConfig config, JobStore store, DbtLauncher launcher, JobRunner runner,
             Vertx vertx, JobMetrics metrics, ObjectMapper json, Clock clock) {
         this.config = config;
         this.store = store;
@@ -64,7 +63,7 @@ public class JobSupervisor implements ActiveJobs {
         this.vertx = vertx;
         this.json = json;
         this.clock = clock;
-        this.queue = new JobQueue<>(config.maxRunning(), config.queueCapacity(), limits.maxQueuedJobs(), JobRun::username);
+        this.queue = new JobQueue<>(config.maxRunning(), config.queueCapacity(), config.maxQueuedJobs(), JobRun::username);
         metrics.watch(queue::queuedCount, queue::runningCount);
     }
 

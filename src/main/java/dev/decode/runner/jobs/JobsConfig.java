@@ -18,6 +18,10 @@ public interface JobsConfig {
     @WithDefault("3")
     int maxRunning();
 
+    /** Jobs of one user queued or running at once; beyond it their submissions get 429 job-queue-full. */
+    @WithDefault("3")
+    int maxQueuedJobs();
+
     /** Jobs waiting across all users; beyond it submissions get 429 job-queue-full. */
     @WithDefault("50")
     int queueCapacity();

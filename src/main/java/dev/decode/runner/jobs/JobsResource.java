@@ -4,6 +4,8 @@ import java.net.URI;
 import java.util.Optional;
 import java.util.Set;
 
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotNull;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
@@ -50,7 +52,8 @@ public class JobsResource {
 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
-    public Uni<RestResponse<JobView>> submit(DbtCommand.Request request) {
+    public Uni<RestResponse<JobView>> submit(
+            @Valid @NotNull(message = "Send a JSON object with the field 'command'.") DbtCommand.Request request) {
         return supervisor.submit(principal.username(), request)
                 .map(job -> RestResponse.ResponseBuilder.<JobView>create(RestResponse.Status.ACCEPTED).entity(job)
                         .location(URI.create("/api/v1/jobs/" + job.id())).build());

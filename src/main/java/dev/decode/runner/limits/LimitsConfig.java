@@ -26,10 +26,6 @@ public interface LimitsConfig {
     @WithDefault("3")
     int logStreams();
 
-    /** Jobs of one user queued or running at once. */
-    @WithDefault("3")
-    int maxQueuedJobs();
-
     /** Buckets (one per principal and window) the in-memory store keeps; beyond it the least used go first. */
     @WithDefault("20000")
     int maxKeys();

@@ -1,33 +1,24 @@
 package dev.decode.runner.limits;
 
 import java.util.List;
-import java.util.Set;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import dev.decode.runner.platform.RequestPipeline;
 import dev.decode.runner.platform.errors.ProblemMapper;
 import dev.decode.runner.users.Principal;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.vertx.web.RouteFilter;
 import io.vertx.core.http.HttpHeaders;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.RoutingContext;
 
-/**
- * Counts every {@code /api/**} request against its principal's windows and in-flight cap. It runs after the bearer
- * token is resolved and before access is decided, so that requests with a missing or wrong token are counted too,
- * per client address, and even their 401 answers carry the RateLimit headers.
- */
+/** Counts every {@code /api/**} request against its principal's windows and in-flight cap ({@link RequestPipeline#LIMIT}). */
 @ApplicationScoped
 class LimitsFilter {
 
-    private static final String API = "/api/";
-    private static final Set<String> EXPENSIVE = Set.of("/api/v1/queries", "/api/v1/jobs", "/api/v1/tutor/chat");
-    private static final String JOBS = "/api/v1/jobs/";
-    private static final String LOGS = "/logs";
     private static final CharSequence LIMIT = HttpHeaders.createOptimized("RateLimit-Limit");
     private static final CharSequence REMAINING = HttpHeaders.createOptimized("RateLimit-Remaining");
     private static final CharSequence RESET = HttpHeaders.createOptimized("RateLimit-Reset");
@@ -53,16 +44,16 @@ class LimitsFilter {
                 .description("Principals with a request in flight on this instance").register(metrics);
     }
 
-    @RouteFilter(Principal.RESOLVED_PRIORITY - 10)
+    @RouteFilter(RequestPipeline.LIMIT)
     void limit(RoutingContext rc) {
         String path = rc.normalizedPath();
-        if (!path.startsWith(API)) {
+        if (!RequestPipeline.isApi(path)) {
             rc.next();
             return;
         }
         Principal principal = rc.get(Principal.KEY);
         String key = principal == null ? "address:" + clientAddress(rc) : principal.isAdmin() ? "admin" : "user:" + principal.name();
-        List<Window> windows = isExpensive(rc.request().method(), path) ? expensive : general;
+        List<Window> windows = RequestPipeline.isExpensive(rc.request().method(), path) ? expensive : general;
         if (!limiter.sharesCounts()) {
             admit(rc, principal, key, Verdict.tightest(limiter.consumeInMemory(key, windows)));
             return;
@@ -91,7 +82,7 @@ class LimitsFilter {
         }
         // Unauthenticated requests are answered 401 at once; only a principal's own requests can pile up.
         if (principal != null) {
-            boolean logStream = rc.request().method() == HttpMethod.GET && isLogStream(rc.normalizedPath());
+            boolean logStream = RequestPipeline.isLogStream(rc.request().method(), rc.normalizedPath());
             int cap = logStream ? config.logStreams() : config.concurrentRequests();
             var slot = (logStream ? logStreams : requests).tryAcquire(key, cap);
             if (slot.isEmpty()) {
@@ -103,24 +94,6 @@ class LimitsFilter {
             rc.addEndHandler(ended -> slot.get().release());
         }
         rc.next();
-    }
-
-    private static boolean isExpensive(HttpMethod method, String path) {
-        if (method != HttpMethod.POST) {
-            return false;
-        }
-        String bare = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
-        return EXPENSIVE.contains(bare);
-    }
-
-    /** {@code /api/v1/jobs/{id}/logs}, with or without a trailing slash. */
-    private static boolean isLogStream(String path) {
-        if (!path.startsWith(JOBS)) {
-            return false;
-        }
-        int end = path.endsWith("/") ? path.length() - 1 : path.length();
-        int slash = path.indexOf('/', JOBS.length());
-        return slash > JOBS.length() && end - slash == LOGS.length() && path.startsWith(LOGS, slash);
     }
 
     private static String clientAddress(RoutingContext rc) {

@@ -1,8 +1,12 @@
 package dev.decode.runner.tutor;
 
 import java.io.IOException;
+import java.util.Set;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.validation.ConstraintViolation;
+import jakarta.validation.ConstraintViolationException;
+import jakarta.validation.Validator;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
@@ -13,6 +17,7 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.decode.runner.platform.errors.ProblemException;
 import dev.decode.runner.platform.errors.ProblemMapper;
 import io.quarkus.vertx.web.Body;
 import io.quarkus.vertx.web.Route;
@@ -32,11 +37,13 @@ class TutorChatRoute {
     private final TutorService tutor;
     private final ProblemMapper problems;
     private final ObjectMapper json;
+    private final Validator validator;
 
-    TutorChatRoute(TutorService tutor, ProblemMapper problems, ObjectMapper json) {
+    TutorChatRoute(TutorService tutor, ProblemMapper problems, ObjectMapper json, Validator validator) {
         this.tutor = tutor;
         this.problems = problems;
         this.json = json;
+        this.validator = validator;
     }
 
     @Route(path = PATH, methods = Route.HttpMethod.POST)
@@ -59,7 +66,17 @@ class TutorChatRoute {
             problems.write(rc.response(), e, PATH);
             return;
         }
-        if (request != null && request.streamed()) {
+        // What @Valid does for a REST resource's body.
+        if (request == null) {
+            problems.write(rc.response(), ProblemException.invalidRequest("Send a JSON object with the field 'messages'."), PATH);
+            return;
+        }
+        Set<ConstraintViolation<Chat.Request>> violations = validator.validate(request);
+        if (!violations.isEmpty()) {
+            problems.write(rc.response(), new ConstraintViolationException(violations), PATH);
+            return;
+        }
+        if (request.streamed()) {
             stream(rc, request);
         } else {
             answer(rc, request);

@@ -1,7 +1,5 @@
 package dev.decode.runner.tutor;
 
-import java.util.List;
-
 import jakarta.enterprise.context.ApplicationScoped;
 
 import org.eclipse.microprofile.faulttolerance.exceptions.BulkheadException;
@@ -13,12 +11,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.decode.runner.platform.errors.ProblemException;
 import io.smallrye.mutiny.Uni;
 
-/** Checks a learner's chat against the contract's limits, asks the upstream, and names what went wrong. */
+/** Asks the upstream on a learner's behalf and names what went wrong. */
 @ApplicationScoped
 class TutorService {
-
-    static final int MAX_MESSAGES = 20;
-    static final int MAX_CHARACTERS = 8000;
 
     private final TutorConfig config;
     private final TutorUpstream upstream;
@@ -32,12 +27,11 @@ class TutorService {
         this.json = json;
     }
 
-    /** Fails with a problem for the learner; with {@link Relay.ClientGone} when nobody is left to tell. */
+    /**
+     * {@code chat} has passed its constraints. Fails with a problem for the learner; with {@link Relay.ClientGone} when
+     * nobody is left to tell.
+     */
     Uni<Answer> chat(Chat.Request chat, Relay relay) {
-        return Uni.createFrom().item(chat).invoke(TutorService::validate).chain(valid -> ask(valid, relay));
-    }
-
-    private Uni<Answer> ask(Chat.Request chat, Relay relay) {
         long start = System.nanoTime();
         Uni<Answer> answer = config.apiKey().isEmpty() ? Uni.createFrom().failure(TutorProblems.unavailable())
                 : upstream.exchange(upstreamRequest(chat), relay).onFailure().transform(this::problem);
@@ -70,36 +64,5 @@ class TutorService {
             return problem.slug();
         }
         return failure instanceof Relay.ClientGone ? "cancelled" : "internal-error";
-    }
-
-    static void validate(Chat.Request chat) {
-        if (chat == null || chat.messages() == null || chat.messages().isEmpty()) {
-            throw ProblemException.invalidRequest("Send 'messages' with at least one message.");
-        }
-        List<Chat.Message> messages = chat.messages();
-        if (messages.size() > MAX_MESSAGES) {
-            throw ProblemException.invalidRequest("Send at most " + MAX_MESSAGES + " messages; drop the oldest turns.");
-        }
-        for (int i = 0; i < messages.size(); i++) {
-            Chat.Message message = messages.get(i);
-            String field = "messages[" + i + "]";
-            if (message == null || !("user".equals(message.role()) || "assistant".equals(message.role()))) {
-                throw ProblemException.invalidRequest("The field '" + field + ".role' must be 'user' or 'assistant'.");
-            }
-            requireText(field + ".content", message.content(), true);
-        }
-        if (chat.context() != null) {
-            requireText("context.sql", chat.context().sql(), false);
-            requireText("context.error", chat.context().error(), false);
-        }
-    }
-
-    private static void requireText(String field, String value, boolean required) {
-        if (required && (value == null || value.isBlank())) {
-            throw ProblemException.invalidRequest("The field '" + field + "' must not be empty.");
-        }
-        if (value != null && value.length() > MAX_CHARACTERS) {
-            throw ProblemException.invalidRequest("The field '" + field + "' is longer than " + MAX_CHARACTERS + " characters.");
-        }
     }
 }

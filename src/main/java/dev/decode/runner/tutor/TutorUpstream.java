@@ -1,15 +1,14 @@
 package dev.decode.runner.tutor;
 
 import java.net.URI;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.util.TypeLiteral;
 import jakarta.ws.rs.WebApplicationException;
 
-import org.eclipse.microprofile.faulttolerance.Bulkhead;
-import org.eclipse.microprofile.faulttolerance.CircuitBreaker;
-import org.eclipse.microprofile.faulttolerance.Timeout;
 import org.eclipse.microprofile.faulttolerance.exceptions.BulkheadException;
 import org.eclipse.microprofile.faulttolerance.exceptions.TimeoutException;
 import org.jboss.logging.Logger;
@@ -19,15 +18,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.decode.runner.platform.errors.ProblemException;
 import io.quarkus.rest.client.reactive.QuarkusRestClientBuilder;
-import io.smallrye.faulttolerance.api.AsynchronousNonBlocking;
-import io.smallrye.faulttolerance.api.CircuitBreakerName;
+import io.smallrye.faulttolerance.api.TypedGuard;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.Cancellable;
 
-/**
- * One guarded exchange with the chat-completions upstream, streamed or not. The annotation values are placeholders:
- * {@link TutorGuardSettings} always replaces them with those of {@link TutorConfig}.
- */
+/** One guarded exchange with the chat-completions upstream, streamed or not. */
 @ApplicationScoped
 public class TutorUpstream {
 
@@ -38,10 +33,25 @@ public class TutorUpstream {
     private final TutorConfig config;
     private final ObjectMapper json;
     private final ChatCompletionsClient client;
+    private final TypedGuard<Uni<Answer>> guard;
 
     TutorUpstream(TutorConfig config, ObjectMapper json) {
         this.config = config;
         this.json = json;
+        // Built here rather than declared by annotations: its limits are TutorConfig's durations and counts.
+        this.guard = TypedGuard.create(new TypeLiteral<Uni<Answer>>() {
+                })
+                .withDescription("tutor upstream")
+                .withTimeout().duration(config.timeout().toMillis(), ChronoUnit.MILLIS).done()
+                .withCircuitBreaker().name(BREAKER)
+                        .requestVolumeThreshold(config.breaker().window())
+                        .failureRatio(config.breaker().failureRatio())
+                        .delay(config.breaker().delay().toMillis(), ChronoUnit.MILLIS)
+                        // Not signs that the upstream is down.
+                        .skipOn(List.of(TutorProblems.RateLimited.class, BulkheadException.class, Relay.ClientGone.class))
+                        .done()
+                .withBulkhead().limit(config.maxConcurrent()).queueSize(config.maxWaiting()).done()
+                .build();
         this.client = QuarkusRestClientBuilder.newBuilder()
                 .baseUri(URI.create(config.baseUrl()))
                 .connectTimeout(config.timeout().toMillis(), TimeUnit.MILLISECONDS)
@@ -50,17 +60,15 @@ public class TutorUpstream {
                 .build(ChatCompletionsClient.class);
     }
 
+    Uni<Answer> exchange(ChatCompletions.Request request, Relay relay) {
+        return guard.get(() -> unguarded(request, relay));
+    }
+
     /**
-     * {@code @Timeout} fails the caller's {@code Uni} but cannot cancel the one built here (Fault Tolerance drops that
-     * subscription), so the same deadline inside is what closes the upstream connection.
+     * The guard's timeout fails the caller's {@code Uni} but cannot cancel the one built here (Fault Tolerance drops
+     * that subscription), so the same deadline inside is what closes the upstream connection.
      */
-    @AsynchronousNonBlocking
-    @Timeout(30_000)
-    @CircuitBreaker(requestVolumeThreshold = 10, failureRatio = 0.5, delay = 30_000,
-            skipOn = {TutorProblems.RateLimited.class, BulkheadException.class, Relay.ClientGone.class})
-    @CircuitBreakerName(BREAKER)
-    @Bulkhead(value = 10, waitingTaskQueue = 10)
-    public Uni<Answer> exchange(ChatCompletions.Request request, Relay relay) {
+    private Uni<Answer> unguarded(ChatCompletions.Request request, Relay relay) {
         String authorization = "Bearer " + config.apiKey().orElseThrow();
         Uni<Answer> call = request.stream() ? streamed(authorization, request, relay)
                 : client.complete(authorization, request).map(TutorUpstream::answer);

@@ -4,6 +4,7 @@ import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import dev.decode.runner.platform.RequestPipeline;
 import dev.decode.runner.platform.errors.ProblemException;
 import dev.decode.runner.platform.errors.ProblemMapper;
 import io.quarkus.vertx.web.RouteFilter;
@@ -11,15 +12,14 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.RoutingContext;
 
 /**
- * Bearer authentication for every {@code /api/**} request, in two steps so that the limits can count a request per
- * principal in between: {@link #resolve} finds who the token belongs to (cached, see {@link TokenCache}), and
- * {@link #enforce} refuses a missing or wrong token (401) and the wrong area (403): {@code /api/v1/users/**} is the
+ * Bearer authentication for every {@code /api/**} request, in two steps of the {@link RequestPipeline} so that the limits
+ * can count a request per principal in between: {@link #resolve} finds who the token belongs to (cached, see
+ * {@link TokenCache}), and {@link #enforce} refuses a missing or wrong token (401) and the wrong area (403): {@code /api/v1/users/**} is the
  * admin's, everything else a learner's. {@code /q/**} stays open.
  */
 @ApplicationScoped
 class BearerAuthentication {
 
-    private static final String API = "/api/";
     private static final String ADMIN_AREA = "/api/v1/users";
     private static final String TOKEN_PRESENTED = "decode-runner.token-presented";
 
@@ -31,10 +31,10 @@ class BearerAuthentication {
         this.problems = problems;
     }
 
-    @RouteFilter(Principal.RESOLVED_PRIORITY)
+    @RouteFilter(RequestPipeline.AUTHENTICATE)
     void resolve(RoutingContext rc) {
         String path = rc.normalizedPath();
-        Optional<String> token = path.startsWith(API) ? bearerToken(rc.request().getHeader(HttpHeaders.AUTHORIZATION)) : Optional.empty();
+        Optional<String> token = RequestPipeline.isApi(path) ? bearerToken(rc.request().getHeader(HttpHeaders.AUTHORIZATION)) : Optional.empty();
         if (token.isEmpty()) {
             rc.next();
             return;
@@ -52,10 +52,10 @@ class BearerAuthentication {
         });
     }
 
-    @RouteFilter(Principal.ENFORCED_PRIORITY)
+    @RouteFilter(RequestPipeline.AUTHORIZE)
     void enforce(RoutingContext rc) {
         String path = rc.normalizedPath();
-        if (!path.startsWith(API)) {
+        if (!RequestPipeline.isApi(path)) {
             rc.next();
             return;
         }

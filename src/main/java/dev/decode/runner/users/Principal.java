@@ -8,13 +8,6 @@ public record Principal(Kind kind, String name) {
     /** Key of the principal in the Vert.x routing context. */
     public static final String KEY = "decode-runner.principal";
 
-    /**
-     * Route-filter priorities (higher runs first): the bearer token is resolved at the first, access is refused (401,
-     * 403) at the second. Filters in between, like the limits, see who is calling before anyone is turned away.
-     */
-    public static final int RESOLVED_PRIORITY = 200;
-    public static final int ENFORCED_PRIORITY = 180;
-
     public enum Kind { ADMIN, USER }
 
     public Principal {

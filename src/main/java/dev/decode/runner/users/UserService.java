@@ -19,7 +19,9 @@ import io.smallrye.mutiny.Uni;
 public class UserService {
 
     private static final Logger LOG = Logger.getLogger(UserService.class);
-    static final Pattern USERNAME = Pattern.compile("^[a-z][a-z0-9_]{2,31}$");
+    static final String USERNAME_PATTERN = "[a-z][a-z0-9_]{2,31}";
+    static final String USERNAME_RULE = "must be 3 to 32 characters: a lowercase letter, then lowercase letters, digits or '_'";
+    private static final Pattern USERNAME = Pattern.compile(USERNAME_PATTERN);
 
     private final UserStore store;
     private final AdminToken adminToken;
@@ -42,10 +44,6 @@ public class UserService {
     }
 
     public Uni<IssuedToken> create(String username) {
-        if (username == null || !USERNAME.matcher(username).matches()) {
-            return Uni.createFrom().failure(ProblemException.invalidRequest(
-                    "The field 'username' must be 3 to 32 characters: a lowercase letter, then lowercase letters, digits or '_'."));
-        }
         String token = generator.generate();
         return store.insert(username, Tokens.hash(token))
                 .map(created -> created.map(user -> new IssuedToken(user.username(), token, user.createdAt()))
@@ -64,9 +62,6 @@ public class UserService {
     }
 
     public Uni<Void> delete(String username) {
-        if (!USERNAME.matcher(username).matches()) {
-            return Uni.createFrom().failure(noSuchUser(username));
-        }
         return existing(username)
                 .chain(user -> BlockingWork.run(() -> deleting.fire(new UserDeleting(username))))
                 .chain(() -> store.delete(username))

@@ -2,6 +2,9 @@ package dev.decode.runner.users;
 
 import java.time.Instant;
 
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.POST;
@@ -12,7 +15,6 @@ import jakarta.ws.rs.core.MediaType;
 import org.jboss.resteasy.reactive.ResponseStatus;
 import org.jboss.resteasy.reactive.RestPath;
 
-import dev.decode.runner.platform.errors.ProblemException;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
 
@@ -28,7 +30,9 @@ public class UsersResource {
     }
 
     @RegisterForReflection
-    public record CreateUser(String username) {
+    public record CreateUser(
+            @NotNull(message = UserService.USERNAME_RULE)
+            @Pattern(regexp = UserService.USERNAME_PATTERN, message = UserService.USERNAME_RULE) String username) {
     }
 
     @RegisterForReflection
@@ -42,10 +46,7 @@ public class UsersResource {
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @ResponseStatus(201)
-    public Uni<CreatedUser> create(CreateUser request) {
-        if (request == null) {
-            return Uni.createFrom().failure(ProblemException.invalidRequest("Send a JSON object with the field 'username'."));
-        }
+    public Uni<CreatedUser> create(@Valid @NotNull(message = "Send a JSON object with the field 'username'.") CreateUser request) {
         return users.create(request.username()).map(issued -> new CreatedUser(issued.username(), issued.token(), issued.createdAt()));
     }
 

@@ -3,6 +3,12 @@ package dev.decode.runner.warehouse;
 import java.time.Duration;
 import java.util.List;
 
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Size;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -14,7 +20,6 @@ import org.eclipse.microprofile.faulttolerance.exceptions.BulkheadException;
 import org.eclipse.microprofile.faulttolerance.exceptions.TimeoutException;
 import org.jboss.resteasy.reactive.RestQuery;
 
-import dev.decode.runner.platform.errors.ProblemException;
 import dev.decode.runner.platform.errors.QueryParameters;
 import dev.decode.runner.users.CurrentPrincipal;
 import io.quarkus.runtime.annotations.RegisterForReflection;
@@ -34,7 +39,15 @@ public class QueriesResource {
     }
 
     @RegisterForReflection
-    public record QueryRequest(String sql, Integer maxRows) {
+    public record QueryRequest(
+            @NotBlank(message = "must hold one SQL statement")
+            @Size(max = MAX_SQL_LENGTH, message = "is longer than {max} characters") String sql,
+            @Min(value = 1, message = "must be between 1 and " + MAX_ROWS)
+            @Max(value = MAX_ROWS, message = "must be between 1 and " + MAX_ROWS) Integer maxRows) {
+
+        static final int MAX_SQL_LENGTH = 100_000;
+        /** The contract's ceiling; the default below it is configured. */
+        static final int MAX_ROWS = 10_000;
     }
 
     @RegisterForReflection
@@ -43,10 +56,7 @@ public class QueriesResource {
 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
-    public Uni<QueryResult> run(QueryRequest request) {
-        if (request == null) {
-            return Uni.createFrom().failure(ProblemException.invalidRequest("Send a JSON object with the field 'sql'."));
-        }
+    public Uni<QueryResult> run(@Valid @NotNull(message = "Send a JSON object with the field 'sql'.") QueryRequest request) {
         return warehouse.run(principal.username(), request.sql(), request.maxRows())
                 .onFailure().transform(QueriesResource::fromFaultTolerance);
     }

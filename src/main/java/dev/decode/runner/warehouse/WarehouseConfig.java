@@ -38,9 +38,6 @@ public interface WarehouseConfig {
     @WithDefault("1000")
     int defaultMaxRows();
 
-    @WithDefault("10000")
-    int maxRowsLimit();
-
     /** DuckDB memory cap per user database; keeps the service inside a 512 MB container. */
     @WithDefault("128MB")
     String memoryLimit();

@@ -7,11 +7,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Set;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
-import dev.decode.runner.platform.errors.ProblemException;
 
 /**
  * The projects a workspace can be reset to, shipped as resources below {@code templates/<name>/}; each template's
@@ -21,12 +19,12 @@ import dev.decode.runner.platform.errors.ProblemException;
 class Templates {
 
     static final String STARTER = "starter";
-    static final Set<String> NAMES = Set.of(STARTER, "empty");
+    static final String EMPTY = "empty";
 
     /** Blocking: writes the template's files into {@code target}, which must not exist yet or be empty. */
     void copy(String template, Path target) {
-        if (!NAMES.contains(template)) {
-            throw ProblemException.invalidRequest("The field 'template' must be 'starter' or 'empty'.");
+        if (!STARTER.equals(template) && !EMPTY.equals(template)) {
+            throw new IllegalArgumentException("a template is " + STARTER + " or " + EMPTY + ", got " + template);
         }
         try {
             Files.createDirectories(target);

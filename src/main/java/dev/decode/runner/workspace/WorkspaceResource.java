@@ -1,5 +1,8 @@
 package dev.decode.runner.workspace;
 
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -13,7 +16,6 @@ import org.jboss.resteasy.reactive.RestPath;
 import org.jboss.resteasy.reactive.RestResponse;
 
 import dev.decode.runner.platform.BlockingWork;
-import dev.decode.runner.platform.errors.ProblemException;
 import dev.decode.runner.users.CurrentPrincipal;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
@@ -36,7 +38,11 @@ public class WorkspaceResource {
     }
 
     @RegisterForReflection
-    public record Reset(String template) {
+    public record Reset(
+            @NotNull(message = TEMPLATE_RULE) @Pattern(regexp = Templates.STARTER + "|" + Templates.EMPTY, message = TEMPLATE_RULE)
+            String template) {
+
+        private static final String TEMPLATE_RULE = "must be '" + Templates.STARTER + "' or '" + Templates.EMPTY + "'";
     }
 
     @GET
@@ -78,10 +84,7 @@ public class WorkspaceResource {
     @POST
     @Path("reset")
     @Consumes(MediaType.APPLICATION_JSON)
-    public Uni<Workspaces.FileList> reset(Reset request) {
-        if (request == null || request.template() == null || !Templates.NAMES.contains(request.template())) {
-            return Uni.createFrom().failure(ProblemException.invalidRequest("The field 'template' must be 'starter' or 'empty'."));
-        }
+    public Uni<Workspaces.FileList> reset(@Valid @NotNull(message = "Send a JSON object with the field 'template'.") Reset request) {
         String username = principal.username();
         return BlockingWork.supply(() -> workspaces.reset(username, request.template()));
     }

@@ -232,6 +232,24 @@ class JobsApiTest {
         as(token).when().get("/api/v1/jobs/no-such-job").then().statusCode(404);
     }
 
+    @Test
+    void refusalsNameTheField() {
+        String token = createUser(uniqueUsername("named"));
+        Map<String, String> bodies = Map.of(
+                "{\"command\": \"run-operation\"}", "'command'",
+                "{}", "'command'",
+                "null", "'command'",
+                "{\"command\": \"build\", \"select\": \"a -b\"}", "'select'",
+                "{\"command\": \"build\", \"exclude\": \"x $(id)\"}", "'exclude'",
+                "{\"command\": \"debug\", \"select\": \"x\"}", "'select'",
+                "{\"command\": \"test\", \"fullRefresh\": true}", "'fullRefresh'");
+        bodies.forEach((body, field) -> as(token).contentType(ContentType.JSON).body(body).when().post("/api/v1/jobs")
+                .then().statusCode(400).contentType("application/problem+json")
+                .body("type", equalTo("/problems/invalid-request"))
+                .body("title", equalTo("Invalid request"))
+                .body("detail", containsString(field)));
+    }
+
     private static List<Long> logSeqs(List<JobApi.Event> events) {
         return events.stream().filter(event -> "log".equals(event.name())).map(event -> Long.parseLong(event.id())).toList();
     }

@@ -79,6 +79,8 @@ class TutorRequestTest {
         invalid(Map.of("messages", List.of()), "at least one message");
         invalid(Map.of("messages", List.of(user(" "))), "messages[0].content");
         invalid(Map.of("stream", true), "at least one message");
+        invalid("{\"messages\": [null]}", "messages[0]");
+        invalid("null", "'messages'");
     }
 
     @Test

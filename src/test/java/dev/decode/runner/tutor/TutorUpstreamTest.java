@@ -134,6 +134,15 @@ class TutorUpstreamTest {
     }
 
     @Test
+    void upstreamRateLimitsDoNotOpenTheBreaker() {
+        for (int i = 0; i < 4; i++) {
+            post(ask("scenario=429 id=" + id())).statusCode(503);
+        }
+        assertThat(breakers.currentState(TutorUpstream.BREAKER)).isEqualTo(CircuitBreakerState.CLOSED);
+        post(ask("scenario=ok id=" + id())).statusCode(200);
+    }
+
+    @Test
     void bulkheadRefusesCallsBeyondItsSlotsAndWaitingPlace() {
         upstreamControl("/control/in-flight");
         List<CompletableFuture<Integer>> calls = new ArrayList<>();

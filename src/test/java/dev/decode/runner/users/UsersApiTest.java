@@ -103,6 +103,21 @@ class UsersApiTest {
     }
 
     @Test
+    void aRefusedUsernameIsNamedAndANullBodySaysWhatToSend() {
+        asAdmin().contentType(ContentType.JSON).body(Map.of("username", "Alice"))
+                .when().post("/api/v1/users")
+                .then().statusCode(400).body("detail", org.hamcrest.Matchers.containsString("'username'"));
+        asAdmin().contentType(ContentType.JSON).body("{}")
+                .when().post("/api/v1/users")
+                .then().statusCode(400).body("detail", org.hamcrest.Matchers.containsString("'username'"));
+        asAdmin().contentType(ContentType.JSON).body("null")
+                .when().post("/api/v1/users")
+                .then().statusCode(400).contentType("application/problem+json")
+                .body("type", equalTo("/problems/invalid-request"))
+                .body("detail", org.hamcrest.Matchers.containsString("'username'"));
+    }
+
+    @Test
     void aMissingBodyIsAnInvalidRequest() {
         asAdmin().contentType(ContentType.JSON)
                 .when().post("/api/v1/users")

@@ -202,6 +202,10 @@ class WarehouseApiTest {
                 .then().statusCode(400).body("type", equalTo("/problems/invalid-request")).body("detail", containsString("sql"));
         as(token).contentType(ContentType.JSON).body("{\"sql\": 5}").when().post("/api/v1/queries")
                 .then().statusCode(400).body("detail", containsString("'sql'"));
+        as(token).contentType(ContentType.JSON).body("null").when().post("/api/v1/queries")
+                .then().statusCode(400).body("type", equalTo("/problems/invalid-request")).body("detail", containsString("'sql'"));
+        as(token).contentType(ContentType.JSON).body(Map.of("sql", "select 1" + " ".repeat(100_000))).when().post("/api/v1/queries")
+                .then().statusCode(400).body("type", equalTo("/problems/invalid-request")).body("detail", containsString("'sql'"));
     }
 
     @Test

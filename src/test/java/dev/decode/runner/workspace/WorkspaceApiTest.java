@@ -4,6 +4,7 @@ import static dev.decode.runner.support.Api.as;
 import static dev.decode.runner.support.Api.createUser;
 import static dev.decode.runner.support.Api.uniqueUsername;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.hasItems;
@@ -100,8 +101,11 @@ class WorkspaceApiTest {
                 .then().statusCode(200).body("files.path", equalTo(List.of("dbt_project.yml")));
         as(token).contentType(ContentType.JSON).body(Map.of("template", "starter")).when().post("/api/v1/workspace/reset")
                 .then().statusCode(200).body("files.size()", equalTo(13));
-        as(token).contentType(ContentType.JSON).body(Map.of("template", "../etc")).when().post("/api/v1/workspace/reset")
-                .then().statusCode(400).body("type", equalTo("/problems/invalid-request"));
+        for (String body : List.of("{\"template\": \"../etc\"}", "{}", "null")) {
+            as(token).contentType(ContentType.JSON).body(body).when().post("/api/v1/workspace/reset")
+                    .then().statusCode(400).body("type", equalTo("/problems/invalid-request"))
+                    .body("detail", containsString("'template'"));
+        }
     }
 
     @Test

@@ -1,11 +1,16 @@
 package dev.decode.runner.platform.errors;
 
 import java.util.ArrayDeque;
+import java.util.Comparator;
 import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Collectors;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.validation.ConstraintViolation;
+import jakarta.validation.ConstraintViolationException;
+import jakarta.validation.ElementKind;
+import jakarta.validation.Path;
 import jakarta.ws.rs.NotAllowedException;
 import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.NotSupportedException;
@@ -63,6 +68,12 @@ public class ProblemMapper {
         return response(Problem.of(classify(e), uri.getPath()));
     }
 
+    /** Outranks the mapper quarkus-hibernate-validator ships, whose body is not problem+json. */
+    @ServerExceptionMapper
+    public Response constraintViolation(ConstraintViolationException e, jakarta.ws.rs.core.UriInfo uri) {
+        return response(Problem.of(classify(e), uri.getPath()));
+    }
+
     @ServerExceptionMapper
     public Response unexpected(Throwable e, jakarta.ws.rs.core.UriInfo uri) {
         return response(Problem.of(classify(e), uri.getPath()));
@@ -83,6 +94,9 @@ public class ProblemMapper {
         Throwable e = unwrap(failure);
         if (e instanceof ProblemException problem) {
             return problem;
+        }
+        if (e instanceof ConstraintViolationException invalid && !invalid.getConstraintViolations().isEmpty()) {
+            return ProblemException.invalidRequest(describe(invalid));
         }
         if (e instanceof JsonMappingException mapping && !mapping.getPath().isEmpty()) {
             return ProblemException.invalidRequest("The field '" + fieldPath(mapping) + "' is missing or has the wrong type.");
@@ -156,6 +170,40 @@ public class ProblemMapper {
                 return e;
             }
         }
+    }
+
+    /**
+     * One sentence per violation, in a stable order. A constraint on a field of the body says what the field must be
+     * ("must not be empty") and the sentence names the field; a constraint on the body itself is a whole sentence.
+     */
+    private static String describe(ConstraintViolationException e) {
+        return e.getConstraintViolations().stream()
+                .map(ProblemMapper::sentence)
+                .distinct()
+                .sorted(Comparator.naturalOrder())
+                .collect(Collectors.joining(" "));
+    }
+
+    private static String sentence(ConstraintViolation<?> violation) {
+        String field = fieldPath(violation.getPropertyPath());
+        return field.isEmpty() ? violation.getMessage() : "The field '" + field + "' " + violation.getMessage() + ".";
+    }
+
+    /** The path inside the body as the client wrote it ({@code messages[1].content}), without the method and parameter. */
+    private static String fieldPath(Path path) {
+        StringBuilder field = new StringBuilder();
+        for (Path.Node node : path) {
+            if (node.getKind() == ElementKind.METHOD || node.getKind() == ElementKind.PARAMETER) {
+                continue;
+            }
+            if (node.isInIterable()) {
+                field.append('[').append(node.getIndex() != null ? node.getIndex() : node.getKey()).append(']');
+            }
+            if (node.getKind() == ElementKind.PROPERTY) {
+                field.append(field.isEmpty() ? "" : ".").append(node.getName());
+            }
+        }
+        return field.toString();
     }
 
     private static String fieldPath(JsonStreamContext context) {

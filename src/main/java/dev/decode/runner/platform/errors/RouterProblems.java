@@ -5,6 +5,7 @@ import jakarta.enterprise.event.Observes;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
+import dev.decode.runner.platform.RequestPipeline;
 import io.quarkus.runtime.configuration.MemorySize;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.Router;
@@ -29,9 +30,9 @@ class RouterProblems {
     }
 
     void register(@Observes Router router) {
-        router.route().order(Integer.MIN_VALUE).failureHandler(this::onFailure);
+        router.route().order(RequestPipeline.ROUTER_FIRST).failureHandler(this::onFailure);
         // REST would refuse such a body with a bare 413; declared lengths are refused here, before any byte is read.
-        router.route().order(Integer.MIN_VALUE).handler(this::refuseOversizedBody);
+        router.route().order(RequestPipeline.ROUTER_FIRST).handler(this::refuseOversizedBody);
         router.errorHandler(404, rc -> problems.write(rc.response(),
                 ProblemException.notFound("No resource exists at this path."), rc.normalizedPath()));
         router.errorHandler(405, rc -> problems.write(rc.response(),

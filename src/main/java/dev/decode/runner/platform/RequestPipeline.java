@@ -1,0 +1,63 @@
+package dev.decode.runner.platform;
+
+import java.util.Set;
+
+import io.vertx.core.http.HttpMethod;
+
+/**
+ * What every request passes before a resource or route answers it, in order, and which routes that path treats apart.
+ * Quarkus runs route filters of higher priority first; before all of them run the router's own first handlers.
+ */
+public final class RequestPipeline {
+
+    /**
+     * The problem+json failure handler, and the refusal of a body whose declared length is over the limit: before any
+     * filter, so that no byte of such a body is read and every failure below answers problem+json.
+     */
+    public static final int ROUTER_FIRST = Integer.MIN_VALUE;
+
+    /** 1. Who the bearer token belongs to; nobody is turned away yet. */
+    public static final int AUTHENTICATE = 200;
+
+    /**
+     * 2. Counted against the caller's windows and in-flight caps. Before access is decided, so that requests with a
+     * missing or wrong token count too, per client address, and even their 401 answers carry the RateLimit headers.
+     */
+    public static final int LIMIT = 190;
+
+    /** 3. A missing or wrong token (401) or the wrong area (403) is refused. */
+    public static final int AUTHORIZE = 180;
+
+    private static final String API = "/api/";
+    /** The contract's expensive requests: each is a POST to one of these. */
+    private static final Set<String> EXPENSIVE = Set.of("/api/v1/queries", "/api/v1/jobs", "/api/v1/tutor/chat");
+    private static final String JOBS = "/api/v1/jobs/";
+    private static final String LOGS = "/logs";
+
+    private RequestPipeline() {
+    }
+
+    /** {@code /api/**}: what the pipeline authenticates and limits; {@code /q/**} and the rest pass untouched. */
+    public static boolean isApi(String path) {
+        return path.startsWith(API);
+    }
+
+    /** Counts against the expensive window as well as the general one. */
+    public static boolean isExpensive(HttpMethod method, String path) {
+        return method == HttpMethod.POST && EXPENSIVE.contains(withoutTrailingSlash(path));
+    }
+
+    /** {@code GET /api/v1/jobs/{id}/logs}: held open for long, so capped apart from the other requests in flight. */
+    public static boolean isLogStream(HttpMethod method, String path) {
+        if (method != HttpMethod.GET || !path.startsWith(JOBS)) {
+            return false;
+        }
+        String bare = withoutTrailingSlash(path);
+        int slash = bare.indexOf('/', JOBS.length());
+        return slash > JOBS.length() && bare.length() - slash == LOGS.length() && bare.startsWith(LOGS, slash);
+    }
+
+    private static String withoutTrailingSlash(String path) {
+        return path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+    }
+}
