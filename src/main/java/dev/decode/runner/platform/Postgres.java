@@ -68,11 +68,6 @@ public class Postgres {
         });
     }
 
-    /** True while the last statement failed for want of PostgreSQL. */
-    public boolean inOutage() {
-        return outageSince.get() != null;
-    }
-
     private Throwable classify(Throwable failure) {
         if (!isUnreachable(failure)) {
             return failure;
