@@ -141,6 +141,11 @@ class PackagedServiceIT {
         assertThat(file.body()).contains("/problems/sql-not-allowed");
         assertThat(file.headers().firstValue("Content-Type")).hasValueSatisfying(type -> assertThat(type).startsWith("application/problem+json"));
 
+        // Bean Validation through the executable: the constraint on the request record answers, not a reflection error.
+        HttpResponse<String> invalid = app.postJson("/api/v1/queries", "{\"sql\":\"select 1\",\"maxRows\":0}", token);
+        assertThat(invalid.statusCode()).as(invalid.body()).isEqualTo(400);
+        assertThat(invalid.body()).contains("/problems/invalid-request").contains("maxRows");
+
         HttpResponse<String> wrong = app.postJson("/api/v1/queries", "{\"sql\":\"select no_such_column from learn.customers\"}", token);
         assertThat(wrong.statusCode()).as(wrong.body()).isEqualTo(400);
         assertThat(wrong.body()).contains("/problems/sql-error");
