@@ -31,12 +31,14 @@ class LimitsFilter {
     private final List<Window> expensive;
     private final InFlight requests = new InFlight();
     private final InFlight logStreams = new InFlight();
+    private final boolean countsInMemory;
 
     LimitsFilter(LimitsConfig config, RateLimiter limiter, Rejections rejections, ProblemMapper problems, MeterRegistry metrics) {
         this.config = config;
         this.limiter = limiter;
         this.rejections = rejections;
         this.problems = problems;
+        this.countsInMemory = !limiter.sharesCounts();
         Window requestsWindow = Window.perMinute(Window.REQUESTS, config.requestsPerMinute());
         this.general = List.of(requestsWindow);
         this.expensive = List.of(requestsWindow, Window.perMinute(Window.EXPENSIVE, config.expensivePerMinute()));
@@ -54,7 +56,7 @@ class LimitsFilter {
         Principal principal = rc.get(Principal.KEY);
         String key = principal == null ? "address:" + clientAddress(rc) : principal.isAdmin() ? "admin" : "user:" + principal.name();
         List<Window> windows = RequestPipeline.isExpensive(rc.request().method(), path) ? expensive : general;
-        if (!limiter.sharesCounts()) {
+        if (countsInMemory) {
             admit(rc, principal, key, Verdict.tightest(limiter.consumeInMemory(key, windows)));
             return;
         }

@@ -56,19 +56,22 @@ final class LocalRateStore implements RateStore {
     }
 
     List<Verdict> consumeNow(String principal, List<Window> windows) {
+        if (windows.size() == 1) {
+            Window window = windows.get(0);
+            return List.of(verdict(window, bucket(principal, window).tryConsumeAndReturnRemaining(1)));
+        }
         List<Verdict> verdicts = new ArrayList<>(windows.size());
         List<Bucket> taken = new ArrayList<>(windows.size());
         boolean refused = false;
         for (Window window : windows) {
-            Bucket bucket = buckets.get(window.name() + ':' + principal, key -> newBucket(window));
+            Bucket bucket = bucket(principal, window);
             ConsumptionProbe probe = bucket.tryConsumeAndReturnRemaining(1);
             if (probe.isConsumed()) {
                 taken.add(bucket);
             } else {
                 refused = true;
             }
-            verdicts.add(new Verdict(window, probe.isConsumed(), probe.getRemainingTokens(),
-                    probe.getNanosToWaitForReset() / 1000, probe.getNanosToWaitForRefill() / 1000));
+            verdicts.add(verdict(window, probe));
         }
         if (!refused) {
             return verdicts;
@@ -81,6 +84,15 @@ final class LocalRateStore implements RateStore {
     long size() {
         buckets.cleanUp();
         return buckets.estimatedSize();
+    }
+
+    private Bucket bucket(String principal, Window window) {
+        return buckets.get(window.name() + ':' + principal, key -> newBucket(window));
+    }
+
+    private static Verdict verdict(Window window, ConsumptionProbe probe) {
+        return new Verdict(window, probe.isConsumed(), probe.getRemainingTokens(),
+                probe.getNanosToWaitForReset() / 1000, probe.getNanosToWaitForRefill() / 1000);
     }
 
     private Bucket newBucket(Window window) {

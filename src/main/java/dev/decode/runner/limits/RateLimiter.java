@@ -8,7 +8,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
 
 import jakarta.annotation.PreDestroy;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 import jakarta.enterprise.event.Observes;
 
 import org.jboss.logging.Logger;
@@ -24,7 +24,9 @@ import io.vertx.mutiny.core.Vertx;
  * requests are counted in memory (or refused, per {@code runner.limits.redis.on-failure}) and Redis is tried again
  * after {@code retry-after}, so the service returns to the shared counts by itself.
  */
-@ApplicationScoped
+// A singleton, not application-scoped: the filter calls it on every request, and a client proxy's lookup showed in
+// the in-memory path's profile.
+@Singleton
 public class RateLimiter implements RateStore {
 
     private static final Logger LOG = Logger.getLogger(RateLimiter.class);
