@@ -1,0 +1,3 @@
+select payment_id
+from {{ ref('stg_payments') }}
+where amount <= 0

@@ -1,0 +1,3 @@
+{% macro open_order_statuses() %}
+    ('placed', 'shipped')
+{% endmacro %}
