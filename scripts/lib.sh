@@ -68,6 +68,11 @@ ensure_dbt() {
   log "dbt: $DBT_EXECUTABLE"
 }
 
+# Headless Chromium for the test that renders a docs job's page (DocsPageTest); the tests need it, the service does not.
+ensure_chromium() {
+  command -v chromium >/dev/null || { log "installing Chromium"; apt_install chromium; }
+}
+
 # The allocator the production images preload into the service (src/main/docker); run.sh and the benchmarks do too.
 ensure_jemalloc() {
   ldconfig -p | grep -q 'libjemalloc\.so\.2 ' || { log "installing jemalloc"; apt_install libjemalloc2; }

@@ -7,6 +7,7 @@
 # SKIP_NATIVE=true runs only the JVM half, for a quick local loop.
 source "$(dirname "$0")/lib.sh"
 ensure_everything
+ensure_chromium
 cd "$ROOT"
 ./mvnw -B -ntp verify "$@"
 "$(dirname "$DBT_EXECUTABLE")/python" scripts/validate-render.py

@@ -23,6 +23,8 @@ record DbtCommand(String command, List<String> args) {
 
     private static final Set<String> SELECTING = Set.of("build", "run", "test", "seed", "compile", "ls");
     private static final Set<String> REFRESHING = Set.of("build", "run", "seed");
+    /** Commands whose dbt subcommand differs from their name. */
+    private static final Map<String, List<String>> SUBCOMMANDS = Map.of("docs", List.of("docs", "generate"));
     private static final int MAX_VARS_LENGTH = 10_000;
 
     /**
@@ -31,14 +33,14 @@ record DbtCommand(String command, List<String> args) {
      */
     @RegisterForReflection
     public record Request(
-            @NotNull(message = COMMAND_RULE) @Pattern(regexp = "build|run|test|seed|compile|parse|ls|debug", message = COMMAND_RULE)
+            @NotNull(message = COMMAND_RULE) @Pattern(regexp = "build|run|test|seed|compile|parse|ls|debug|docs", message = COMMAND_RULE)
             String command,
             @Pattern(regexp = SELECTOR, message = SELECTOR_RULE) String select,
             @Pattern(regexp = SELECTOR, message = SELECTOR_RULE) String exclude,
             Boolean fullRefresh,
             Map<String, Object> vars) {
 
-        private static final String COMMAND_RULE = "must be one of build, run, test, seed, compile, parse, ls, debug";
+        private static final String COMMAND_RULE = "must be one of build, run, test, seed, compile, parse, ls, debug, docs";
         private static final String SELECTOR = "(?!-)(?!.* -)[A-Za-z0-9_.:+*@,/ -]{0,500}";
         private static final String SELECTOR_RULE = "may hold only letters, digits, spaces and _ . : + * @ , / - and no part of it may start with '-'";
     }
@@ -46,7 +48,7 @@ record DbtCommand(String command, List<String> args) {
     /** {@code request} has passed its constraints. */
     static DbtCommand from(Request request, ObjectMapper json) {
         String command = request.command();
-        List<String> args = new ArrayList<>(List.of(command));
+        List<String> args = new ArrayList<>(SUBCOMMANDS.getOrDefault(command, List.of(command)));
         selector(command, "select", request.select(), args);
         selector(command, "exclude", request.exclude(), args);
         if (Boolean.TRUE.equals(request.fullRefresh())) {

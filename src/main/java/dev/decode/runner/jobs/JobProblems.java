@@ -16,6 +16,10 @@ final class JobProblems {
         return new ProblemException(409, "job-finished", "Job finished", "The job has already finished.");
     }
 
+    static ProblemException notFinished(String detail) {
+        return new ProblemException(409, "job-not-finished", "Job not finished", detail);
+    }
+
     static ProblemException notFound() {
         return ProblemException.notFound("There is no such job.");
     }

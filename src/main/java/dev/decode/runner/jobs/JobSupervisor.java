@@ -24,6 +24,7 @@ import org.jboss.logging.Logger;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.decode.runner.platform.BlockingWork;
+import dev.decode.runner.platform.errors.ProblemException;
 import dev.decode.runner.users.UserDeleting;
 import dev.decode.runner.workspace.ActiveJobs;
 import io.quarkus.runtime.ShutdownEvent;
@@ -42,6 +43,7 @@ import io.vertx.core.Vertx;
 public class JobSupervisor implements ActiveJobs {
 
     private static final Logger LOG = Logger.getLogger(JobSupervisor.class);
+    private static final String DOCS = "docs";
 
     private final JobsConfig config;
     private final JobStore store;
@@ -118,6 +120,24 @@ public class JobSupervisor implements ActiveJobs {
                 return Optional.<byte[]>empty();
             }
         }));
+    }
+
+    /** The docs page of a docs job that succeeded, built on first request; any other job has none. */
+    public Uni<java.nio.file.Path> docs(String username, String id) {
+        return find(username, id).chain(view -> {
+            if (!DOCS.equals(view.command())) {
+                throw ProblemException.notFound("This is a " + view.command() + " job; a job with the command 'docs' makes the docs page.");
+            }
+            if (!view.status().finished()) {
+                throw JobProblems.notFinished("The docs job is " + view.status().wire() + "; its page is ready once the job has succeeded.");
+            }
+            if (view.status() != JobStatus.SUCCEEDED) {
+                throw ProblemException.notFound("The docs job ended " + view.status().wire() + ", so it made no docs page.");
+            }
+            return BlockingWork.supply(() -> DocsPage.of(launcher.jobDir(username, id), launcher.serverPaths(username, id)))
+                    .map(page -> page.orElseThrow(() -> ProblemException.notFound(
+                            "The docs of this job are no longer kept (older job directories are deleted); run a docs job again.")));
+        });
     }
 
     public Uni<JobView> cancel(String username, String id) {

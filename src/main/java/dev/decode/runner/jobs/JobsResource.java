@@ -28,12 +28,12 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 
-/** dbt jobs: submit, follow, cancel, fetch their artifacts. */
+/** dbt jobs: submit, follow, cancel, fetch their artifacts and docs page. */
 @Path("/api/v1/jobs")
 @Produces(MediaType.APPLICATION_JSON)
 public class JobsResource {
 
-    private static final Set<String> ARTIFACTS = Set.of("manifest.json", "run_results.json");
+    private static final Set<String> ARTIFACTS = Set.of("manifest.json", "run_results.json", "catalog.json");
     private static final int MAX_LIMIT = 200;
 
     private final JobSupervisor supervisor;
@@ -101,11 +101,22 @@ public class JobsResource {
     @Path("{id}/artifacts/{name}")
     public Uni<RestResponse<byte[]>> artifact(@RestPath String id, @RestPath String name) {
         if (!ARTIFACTS.contains(name)) {
-            return Uni.createFrom().failure(ProblemException.notFound("Artifacts are manifest.json and run_results.json."));
+            return Uni.createFrom().failure(ProblemException.notFound("Artifacts are manifest.json, run_results.json and catalog.json."));
         }
         return supervisor.artifact(principal.username(), id, name).map(artifact -> RestResponse.ResponseBuilder
                 .ok(artifact.orElseThrow(() -> ProblemException.notFound("This job has no " + name + ".")), MediaType.APPLICATION_JSON_TYPE)
                 .build());
+    }
+
+    /** dbt's docs site as one page, kept from reaching anything of the API's origin (see {@link DocsPage}). */
+    @GET
+    @Path("{id}/docs")
+    @Produces(MediaType.TEXT_HTML)
+    public Uni<RestResponse<java.nio.file.Path>> docs(@RestPath String id) {
+        return supervisor.docs(principal.username(), id).map(page -> RestResponse.ResponseBuilder
+                .ok(page, MediaType.TEXT_HTML_TYPE.withCharset("UTF-8"))
+                .header("Content-Security-Policy", DocsPage.CONTENT_SECURITY_POLICY)
+                .header("X-Content-Type-Options", "nosniff").build());
     }
 
     /** Last-Event-ID wins over ?after=, as a reconnecting EventSource sends it. */

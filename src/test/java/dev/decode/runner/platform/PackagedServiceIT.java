@@ -34,7 +34,8 @@ import dev.decode.runner.tutor.FakeUpstream;
 /**
  * Every capability once through the packaged artifact (the native executable in CI): each reflection, resource and
  * JNI registration the executable needs is used here — JSON in and out, DuckDB through JNI, the workspace templates,
- * a dbt child process and its SSE log, the tutor's REST client, the Redis client, health, metrics and OpenAPI.
+ * a dbt child process and its SSE log, a docs page served from a file, the tutor's REST client, the Redis client,
+ * health, metrics and OpenAPI.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PackagedServiceIT {
@@ -161,7 +162,7 @@ class PackagedServiceIT {
     }
 
     @Test
-    void aDbtBuildStreamsItsLogAndLeavesArtifacts() throws Exception {
+    void aDbtBuildStreamsItsLogAndLeavesArtifacts_aDocsJobItsPage() throws Exception {
         String token = createUser(Api.uniqueUsername("packaged_dbt"));
         HttpResponse<String> reset = app.postJson("/api/v1/workspace/reset", "{\"template\":\"starter\"}", token);
         assertThat(reset.statusCode()).as(reset.body()).isEqualTo(200);
@@ -183,6 +184,15 @@ class PackagedServiceIT {
         assertThat(manifest.body()).contains("\"nodes\"");
         HttpResponse<String> query = app.postJson("/api/v1/queries", "{\"sql\":\"select count(*) from customer_orders\"}", token);
         assertThat(query.statusCode()).as("the build's models are queryable: " + query.body()).isEqualTo(200);
+
+        String docs = id(app.postJson("/api/v1/jobs", "{\"command\":\"docs\"}", token).body());
+        List<String> docsEvents = sse("/api/v1/jobs/" + docs + "/logs", token, Duration.ofMinutes(3));
+        assertThat(docsEvents.get(docsEvents.indexOf("event: end") + 1)).contains("\"status\":\"succeeded\"");
+        HttpResponse<String> page = app.get("/api/v1/jobs/" + docs + "/docs", token);
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.headers().firstValue("Content-Type")).hasValue("text/html;charset=UTF-8");
+        assertThat(page.headers().firstValue("Content-Security-Policy").orElse("")).startsWith("sandbox allow-scripts;");
+        assertThat(page.body().contains("\"model.starter.customer_orders\"")).as("the page holds the manifest").isTrue();
     }
 
     @Test
