@@ -93,6 +93,9 @@ public class Workspaces {
         }
         Path root = root(username);
         synchronized (lockOf(username)) {
+            WorkspacePath.problemWith(path.value(), folders(root)).ifPresent(problem -> {
+                throw WorkspaceProblems.invalidPath(problem);
+            });
             Path file = resolve(root, path);
             if (Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS)) {
                 throw WorkspaceProblems.invalidPath("'" + path.value() + "' is a folder.");
@@ -166,6 +169,22 @@ public class Workspaces {
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * The folders of the project as stored. Read on every write, so that files in the folders of a
+     * {@code dbt_project.yml} just uploaded are accepted at once; the standard folders when there is none.
+     */
+    private static ProjectFolders folders(Path root) {
+        Path project = root.resolve(ProjectPaths.FILE);
+        if (!Files.isRegularFile(project, LinkOption.NOFOLLOW_LINKS)) {
+            return ProjectFolders.STANDARD;
+        }
+        try {
+            return ProjectFolders.of(Files.readAllBytes(project));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /**
