@@ -1,8 +1,6 @@
 package dev.decode.runner.jobs;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,7 +41,7 @@ class Confinement {
         this.platform = platform;
         this.users = users;
         this.warehouse = warehouse;
-        this.script = resource("dbt/confine.py");
+        this.script = DbtResources.text("confine.py");
     }
 
     /** The command that runs {@code command} confined to {@code username}'s directory. */
@@ -104,16 +102,5 @@ class Confinement {
     private static Path python(Path dbt) {
         Path python = dbt.getParent().resolve("python");
         return Files.isExecutable(python) ? python : dbt.getParent().resolve("python3");
-    }
-
-    private static String resource(String name) {
-        try (InputStream in = Confinement.class.getClassLoader().getResourceAsStream(name)) {
-            if (in == null) {
-                throw new IllegalStateException("the resource " + name + " is missing from the build");
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

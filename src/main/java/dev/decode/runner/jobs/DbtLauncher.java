@@ -34,6 +34,11 @@ class DbtLauncher {
     static final String PROFILE = "decode";
     static final String TARGET = "local";
     private static final String PARTIAL_PARSE = "partial_parse.msgpack";
+    /**
+     * The dbt-duckdb plugin that opens the seed files to DuckDB: its module and the list it reads are written to each
+     * job's python/ folder, which is on dbt's PYTHONPATH.
+     */
+    private static final String SEED_FILES_PLUGIN = "decode_seed_files";
 
     private final JobsConfig config;
     private final UserDirectories users;
@@ -43,6 +48,7 @@ class DbtLauncher {
     private final Workspaces workspaces;
     private final Confinement confinement;
     private final ObjectMapper json;
+    private final String seedFilesPlugin = DbtResources.text(SEED_FILES_PLUGIN + ".py");
 
     DbtLauncher(JobsConfig config, UserDirectories users, WarehouseFiles warehouse, WarehouseConfig warehouseConfig,
             LearnCatalog learnCatalog, Workspaces workspaces, Confinement confinement, ObjectMapper json) {
@@ -106,6 +112,9 @@ class DbtLauncher {
         Path target = dir.resolve("target");
         Files.createDirectories(target);
         Files.writeString(dir.resolve("profiles.yml"), profile(job.username()));
+        Path python = Files.createDirectories(dir.resolve("python"));
+        Files.writeString(python.resolve(SEED_FILES_PLUGIN + ".py"), seedFilesPlugin);
+        json.writeValue(python.resolve("seed_files.json").toFile(), workspaces.seedFiles(job.username()));
         Path saved = partialParse(job.username());
         if (Files.exists(saved)) {
             Files.copy(saved, target.resolve(PARTIAL_PARSE), StandardCopyOption.REPLACE_EXISTING);
@@ -151,23 +160,26 @@ class DbtLauncher {
     }
 
     private static Map<String, String> environment(Path dbt, Path dir) {
-        return Map.of("PATH", dbt.getParent() + ":/usr/local/bin:/usr/bin:/bin",
-                "HOME", dir.toString(),
-                "LANG", "C.UTF-8",
-                "LC_ALL", "C.UTF-8",
-                "PYTHONUNBUFFERED", "1",
-                "DBT_PROFILES_DIR", dir.toString(),
-                "DBT_SEND_ANONYMOUS_USAGE_STATS", "false",
-                "DBT_VERSION_CHECK", "false",
-                "DBT_LOG_FORMAT", "json",
-                "DBT_USE_COLORS", "false");
+        return Map.ofEntries(Map.entry("PATH", dbt.getParent() + ":/usr/local/bin:/usr/bin:/bin"),
+                Map.entry("HOME", dir.toString()),
+                Map.entry("LANG", "C.UTF-8"),
+                Map.entry("LC_ALL", "C.UTF-8"),
+                Map.entry("PYTHONUNBUFFERED", "1"),
+                Map.entry("PYTHONDONTWRITEBYTECODE", "1"),
+                Map.entry("PYTHONPATH", dir.resolve("python").toString()),
+                Map.entry("DBT_PROFILES_DIR", dir.toString()),
+                Map.entry("DBT_SEND_ANONYMOUS_USAGE_STATS", "false"),
+                Map.entry("DBT_VERSION_CHECK", "false"),
+                Map.entry("DBT_LOG_FORMAT", "json"),
+                Map.entry("DBT_USE_COLORS", "false"));
     }
 
     /**
      * Local mode: the user's DuckDB file with {@code learn} attached read-only. DuckDB's file access is turned off
-     * per connection after the attach, so models can read neither files nor other users' databases (seeds therefore
-     * load as inserts: the templates set {@code +fast: false}). MotherDuck mode: the token reaches dbt only through
-     * this child's environment, never written to the profile.
+     * per connection after the attach, so models can read neither files nor other users' databases; only the
+     * project's seed files, as the job found them after the workspace check, stay readable through the plugin, so
+     * that seeds load with dbt-duckdb's fast path. MotherDuck mode: the token reaches dbt only through this
+     * child's environment, never written to the profile.
      */
     String profile(String username) {
         StringBuilder yaml = new StringBuilder(PROFILE + ":\n  target: " + TARGET + "\n  outputs:\n    " + TARGET + ":\n")
@@ -178,6 +190,7 @@ class DbtLauncher {
                     .append("      attach:\n        - path: ").append(quote("md:" + WarehouseFiles.LEARN)).append('\n');
         } else {
             yaml.append("      path: ").append(quote(warehouse.database(username).toString())).append('\n')
+                    .append("      plugins:\n        - module: ").append(SEED_FILES_PLUGIN).append('\n')
                     .append("      attach:\n        - path: ").append(quote(learnCatalog.path().toString())).append('\n');
         }
         yaml.append("          alias: ").append(WarehouseFiles.LEARN).append("\n          read_only: true\n")

@@ -74,7 +74,8 @@ public final class ProjectPaths {
         return Optional.empty();
     }
 
-    private static Map<?, ?> parse(byte[] content) throws CharacterCodingException {
+    /** The project file's settings; YAMLException when it is not a mapping of settings. */
+    static Map<?, ?> parse(byte[] content) throws CharacterCodingException {
         String text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(content)).toString();
         LoaderOptions options = new LoaderOptions();
@@ -104,7 +105,7 @@ public final class ProjectPaths {
     }
 
     private static Optional<Violation> checkFolder(Path workspace, Path projectDir, String key, Object value) {
-        if (!(value instanceof String folder) || folder.length() > MAX_LENGTH || !RELATIVE_FOLDER.matcher(folder).matches()) {
+        if (!(value instanceof String folder) || !plainFolder(folder)) {
             return Optional.of(new Violation(key, "The setting '" + key + "' in " + FILE + " must name folders inside your "
                     + "workspace, like \"models\": letters, digits, '_', '-', '.' and '/', no '..', no absolute path, no Jinja."));
         }
@@ -113,6 +114,10 @@ public final class ProjectPaths {
                     + folder + "'."));
         }
         return Optional.empty();
+    }
+
+    static boolean plainFolder(String folder) {
+        return folder.length() <= MAX_LENGTH && RELATIVE_FOLDER.matcher(folder).matches();
     }
 
     /** Decided on the real path of the deepest part that exists, so that a link on the way counts where it leads. */

@@ -11,6 +11,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -93,6 +94,9 @@ public class Workspaces {
         }
         Path root = root(username);
         synchronized (lockOf(username)) {
+            WorkspacePath.problemWith(path.value(), folders(root)).ifPresent(problem -> {
+                throw WorkspaceProblems.invalidPath(problem);
+            });
             Path file = resolve(root, path);
             if (Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS)) {
                 throw WorkspaceProblems.invalidPath("'" + path.value() + "' is a folder.");
@@ -166,6 +170,48 @@ public class Workspaces {
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * Blocking: the CSV files that dbt loads as the seeds of the workspace's project, as absolute paths below the
+     * workspace's real path, the working directory dbt sees. Links are not followed, and a seed folder that does not
+     * lie inside the workspace adds nothing.
+     */
+    public List<String> seedFiles(String username) {
+        Path root = root(username);
+        synchronized (lockOf(username)) {
+            try {
+                Path real = root.toRealPath();
+                List<String> files = new ArrayList<>();
+                for (String folder : folders(root).seeds()) {
+                    Path dir = root.resolve(folder).normalize();
+                    if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS) || !ProjectPaths.insideWorkspace(root, dir)) {
+                        continue;
+                    }
+                    regularFiles(dir).filter(file -> file.getFileName().toString().endsWith(".csv"))
+                            .map(file -> real.resolve(root.relativize(file)).toString()).forEach(files::add);
+                }
+                return files.stream().distinct().toList();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    /**
+     * The folders of the project as stored. Read on every write, so that files in the folders of a
+     * {@code dbt_project.yml} just uploaded are accepted at once; the standard folders when there is none.
+     */
+    private static ProjectFolders folders(Path root) {
+        Path project = root.resolve(ProjectPaths.FILE);
+        if (!Files.isRegularFile(project, LinkOption.NOFOLLOW_LINKS)) {
+            return ProjectFolders.STANDARD;
+        }
+        try {
+            return ProjectFolders.of(Files.readAllBytes(project));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /**

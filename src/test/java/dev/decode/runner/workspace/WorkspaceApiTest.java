@@ -80,6 +80,62 @@ class WorkspaceApiTest {
     }
 
     @Test
+    void foldersThatDbtProjectYmlNamesAreAcceptedOnceItIsStoredAndInsideTheWorkspaceOnly() throws Exception {
+        String username = uniqueUsername("layouter");
+        String token = createUser(username);
+        Path workspace = Path.of("target/test-data/users", username, "workspace").toAbsolutePath();
+        String header = "name: shop\nversion: \"1.0.0\"\nconfig-version: 2\nprofile: decode\n";
+        String custom = header + "model-paths: [\"transform\", \"src/marts/\"]\nseed-paths: [\"data\"]\ntest-paths: [\"data-tests\"]\n"
+                + "macro-paths: [\"jinja\"]\nsnapshot-paths: [\"history\"]\nanalysis-paths: [\"explore\"]\ndocs-paths: [\"docs\"]\n";
+        List<String> customFiles = List.of("transform/stg_orders.sql", "src/marts/revenue.sql", "data/raw_orders.csv",
+                "data-tests/revenue_is_positive.sql", "jinja/to_euros.sql", "history/orders_snapshot.sql", "explore/peek.sql",
+                "docs/overview.md", "transform/schema.yml");
+
+        as(token).contentType(ContentType.TEXT).body("select 1").when().put("/api/v1/workspace/files/transform/stg_orders.sql")
+                .then().statusCode(400).body("type", equalTo("/problems/invalid-path")).body("detail", containsString("model-paths"));
+        as(token).contentType(ContentType.TEXT).body(custom).when().put("/api/v1/workspace/files/dbt_project.yml").then().statusCode(200);
+        for (String path : customFiles) {
+            as(token).contentType(ContentType.TEXT).body("-- " + path + "\n").when().put("/api/v1/workspace/files/" + path)
+                    .then().statusCode(201).body("path", equalTo(path));
+        }
+        as(token).contentType(ContentType.TEXT).body("select 1").when().put("/api/v1/workspace/files/models/still_standard.sql")
+                .then().statusCode(201);
+        as(token).get("/api/v1/workspace/files").then().statusCode(200).body("files.path", hasItems(customFiles.toArray(String[]::new)));
+
+        // The contract's other rules hold in the project's own folders too.
+        for (String path : List.of("transform/model.py", "transform/.hidden.sql", "data/profiles.yml", "Transform/a.sql",
+                "transform", "src/a.sql", "elsewhere/a.sql", "transformed/a.sql")) {
+            as(token).contentType(ContentType.TEXT).body("select 1").when().put("/api/v1/workspace/files/" + path)
+                    .then().statusCode(400).body("type", equalTo("/problems/invalid-path"));
+        }
+        as(token).contentType(ContentType.TEXT).body("x".repeat(1024 * 1024 + 1)).when().put("/api/v1/workspace/files/data/big.csv")
+                .then().statusCode(413).body("type", equalTo("/problems/quota-exceeded"));
+
+        // A project file that names a folder out of the workspace is refused, naming the key, and the stored one stays.
+        Files.createSymbolicLink(workspace.resolve("linked"), workspace.getParent());
+        Map<String, String> outward = Map.of("seed-paths", "seed-paths: [\"linked\"]", "model-paths", "model-paths: [\"../jobs\"]",
+                "test-paths", "test-paths: [\"/tmp\"]", "docs-paths", "docs-paths: [\"data-tests\", \"~/docs\"]");
+        for (Map.Entry<String, String> attempt : outward.entrySet()) {
+            as(token).contentType(ContentType.TEXT).body(header + attempt.getValue() + "\n").when().put("/api/v1/workspace/files/dbt_project.yml")
+                    .then().statusCode(400).body("type", equalTo("/problems/invalid-request"))
+                    .body("detail", containsString("'" + attempt.getKey() + "'"));
+            as(token).get("/api/v1/workspace/files/dbt_project.yml").then().statusCode(200).body(equalTo(custom));
+        }
+        as(token).contentType(ContentType.TEXT).body("select 1").when().put("/api/v1/workspace/files/linked/a.sql")
+                .then().statusCode(400).body("type", equalTo("/problems/invalid-path"));
+        Files.delete(workspace.resolve("linked"));
+
+        // Files of a folder the project no longer names stay readable and deletable; new ones are refused.
+        as(token).contentType(ContentType.TEXT).body(header).when().put("/api/v1/workspace/files/dbt_project.yml").then().statusCode(200);
+        as(token).contentType(ContentType.TEXT).body("select 2").when().put("/api/v1/workspace/files/transform/another.sql")
+                .then().statusCode(400).body("type", equalTo("/problems/invalid-path"));
+        as(token).get("/api/v1/workspace/files/transform/stg_orders.sql").then().statusCode(200).body(equalTo("-- transform/stg_orders.sql\n"));
+        as(token).delete("/api/v1/workspace/files/transform/stg_orders.sql").then().statusCode(204);
+        assertThat(workspace.resolve("transform")).exists().isDirectory();
+        assertThat(workspace.resolve("transform/stg_orders.sql")).doesNotExist();
+    }
+
+    @Test
     void quotasAnswerQuotaExceeded() {
         String token = createUser(uniqueUsername("hoarder"));
         as(token).contentType(ContentType.TEXT).body("x".repeat(1024 * 1024 + 1)).when().put("/api/v1/workspace/files/seeds/big.csv")
