@@ -75,14 +75,15 @@ public class Workspaces {
     }
 
     public byte[] read(String username, WorkspacePath path) {
-        Path file = resolve(root(username), path);
+        Path root = root(username);
+        Path file = resolve(root, path);
         try {
             return Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
-            throw noSuchFile(path);
+            throw noSuchFile(root, path);
         } catch (IOException e) {
             if (Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS)) {
-                throw noSuchFile(path);
+                throw noSuchFile(root, path);
             }
             throw new UncheckedIOException(e);
         }
@@ -127,7 +128,7 @@ public class Workspaces {
             Path file = resolve(root, path);
             try {
                 if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) || !Files.deleteIfExists(file)) {
-                    throw noSuchFile(path);
+                    throw noSuchFile(root, path);
                 }
                 removeEmptyParents(root, file.getParent());
             } catch (IOException e) {
@@ -298,7 +299,15 @@ public class Workspaces {
         return userLocks.of(username);
     }
 
-    private static ProblemException noSuchFile(WorkspacePath path) {
+    /**
+     * A file a learner wrote into a folder that the project no longer names can still be read and deleted; a path where
+     * no file may be, and where none lies, is refused as the contract says.
+     */
+    private static ProblemException noSuchFile(Path root, WorkspacePath path) {
+        Optional<String> problem = WorkspacePath.problemWith(path.value(), folders(root));
+        if (problem.isPresent()) {
+            return WorkspaceProblems.invalidPath(problem.get());
+        }
         return ProblemException.notFound("There is no file '" + path.value() + "' in your workspace.");
     }
 }

@@ -133,6 +133,11 @@ class WorkspaceApiTest {
         as(token).delete("/api/v1/workspace/files/transform/stg_orders.sql").then().statusCode(204);
         assertThat(workspace.resolve("transform")).exists().isDirectory();
         assertThat(workspace.resolve("transform/stg_orders.sql")).doesNotExist();
+        // Where no file may be and none lies, reading and deleting are refused as writing is.
+        for (String outside : List.of("transform/stg_orders.sql", "notes.txt", "elsewhere/a.sql")) {
+            as(token).get("/api/v1/workspace/files/" + outside).then().statusCode(400).body("type", equalTo("/problems/invalid-path"));
+            as(token).delete("/api/v1/workspace/files/" + outside).then().statusCode(400).body("type", equalTo("/problems/invalid-path"));
+        }
     }
 
     @Test
