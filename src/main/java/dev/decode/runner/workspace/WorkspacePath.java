@@ -14,10 +14,14 @@ public record WorkspacePath(String value) {
 
     static final int MAX_LENGTH = 200;
     static final int MAX_DEPTH = 8;
-    private static final Set<String> TOP_LEVEL_FILES = Set.of("dbt_project.yml", "README.md");
+    /** The packages files are checked for their content too ({@link DbtPackages}). */
+    private static final Set<String> TOP_LEVEL_FILES = Set.of("dbt_project.yml", "README.md", "packages.yml", "dependencies.yml");
     private static final Set<String> FOLDERS = Set.of("models", "seeds", "tests", "macros", "snapshots", "analyses");
     private static final List<String> EXTENSIONS = List.of(".sql", ".yml", ".yaml", ".md", ".csv");
-    /** dbt reads these from a project folder; they would let a learner pull packages or change the connection. */
+    /**
+     * dbt reads these from a project folder; they would let a learner pull packages or change the connection. Only the
+     * top's packages.yml and dependencies.yml are allowed, for offered packages.
+     */
     private static final Set<String> RESERVED_NAMES = Set.of("profiles.yml", "profiles.yaml", "packages.yml",
             "packages.yaml", "dependencies.yml", "dependencies.yaml", "selectors.yml", "selectors.yaml");
     /** A segment starts with a letter, digit or '_' (so never hidden, never '..') and holds no encodings or spaces. */
@@ -56,12 +60,12 @@ public record WorkspacePath(String value) {
             }
         }
         String name = segments[segments.length - 1];
-        if (RESERVED_NAMES.contains(name.toLowerCase(Locale.ROOT))) {
+        if (RESERVED_NAMES.contains(name.toLowerCase(Locale.ROOT)) && !(segments.length == 1 && TOP_LEVEL_FILES.contains(path))) {
             return "'" + name + "' is managed by the service and cannot be written.";
         }
         if (segments.length == 1) {
             return TOP_LEVEL_FILES.contains(path) ? null
-                    : "Only dbt_project.yml and README.md may sit at the top; put other files below models/, seeds/, "
+                    : "Only dbt_project.yml, README.md, packages.yml and dependencies.yml may sit at the top; put other files below models/, seeds/, "
                             + "tests/, macros/, snapshots/ or analyses/.";
         }
         if (!FOLDERS.contains(segments[0])) {
