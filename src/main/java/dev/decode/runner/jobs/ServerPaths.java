@@ -10,7 +10,8 @@ import java.util.function.UnaryOperator;
 /**
  * Rewrites the server's absolute paths in what dbt prints and writes to what the learner knows: files of their
  * workspace and job relative to them ({@code models/x.sql}, {@code target/compiled/...}), their database as
- * {@code warehouse.duckdb}, dbt's own files below {@code dbt/}, an offered package as {@code dbt-labs/dbt_utils/1.3.3}. Learners need not see where the service keeps things.
+ * {@code warehouse.duckdb}, dbt's own files below {@code dbt/}, an offered package as {@code dbt-labs/dbt_utils/1.3.3}.
+ * Learners need not see where the service keeps things.
  */
 final class ServerPaths implements UnaryOperator<String> {
 

@@ -15,7 +15,8 @@ public record WorkspacePath(String value) {
     static final int MAX_LENGTH = 200;
     static final int MAX_DEPTH = 8;
     /** The packages files are checked for their content too ({@link DbtPackages}). */
-    private static final Set<String> TOP_LEVEL_FILES = Set.of("dbt_project.yml", "README.md", "packages.yml", "dependencies.yml");
+    private static final Set<String> TOP_LEVEL_FILES = Set.of("dbt_project.yml", "README.md", PackageRequests.PACKAGES_FILE,
+            PackageRequests.DEPENDENCIES_FILE);
     private static final Set<String> FOLDERS = Set.of("models", "seeds", "tests", "macros", "snapshots", "analyses");
     private static final List<String> EXTENSIONS = List.of(".sql", ".yml", ".yaml", ".md", ".csv");
     /**
@@ -65,8 +66,8 @@ public record WorkspacePath(String value) {
         }
         if (segments.length == 1) {
             return TOP_LEVEL_FILES.contains(path) ? null
-                    : "Only dbt_project.yml, README.md, packages.yml and dependencies.yml may sit at the top; put other files below models/, seeds/, "
-                            + "tests/, macros/, snapshots/ or analyses/.";
+                    : "Only dbt_project.yml, README.md, packages.yml and dependencies.yml may sit at the top; put other "
+                            + "files below models/, seeds/, tests/, macros/, snapshots/ or analyses/.";
         }
         if (!FOLDERS.contains(segments[0])) {
             return "Files live below models/, seeds/, tests/, macros/, snapshots/ or analyses/.";

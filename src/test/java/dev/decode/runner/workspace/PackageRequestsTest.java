@@ -37,7 +37,6 @@ class PackageRequestsTest {
         pack("acme/needs_missing/1.0.0", "needs_missing", "packages:\n  - package: acme/elsewhere\n    version: 1.0.0\n");
         pack("acme/needs_git/1.0.0", "needs_git", "packages:\n  - git: https://example.invalid/x.git\n    revision: main\n");
         Files.createDirectories(offered.resolve("acme/no_project/1.0.0"));
-        Files.createDirectories(offered.resolve("acme/base/latest"));
         Files.writeString(Files.createDirectories(offered.resolve("acme/base/latest")).resolve("dbt_project.yml"), "name: x\n");
         Files.createDirectories(offered.resolve(".hidden/pkg/1.0.0"));
         catalog = DbtPackages.Catalog.read(offered);
