@@ -18,13 +18,15 @@ import dev.decode.runner.platform.BlockingWork;
 import dev.decode.runner.platform.PlatformConfig;
 import dev.decode.runner.platform.UserDirectories;
 import dev.decode.runner.warehouse.WarehouseFiles;
+import dev.decode.runner.workspace.DbtPackages;
 import io.quarkus.runtime.StartupEvent;
 
 /**
  * Keeps each dbt process out of every directory but its own user's, with Landlock (Linux 5.13+, no privilege
  * needed, so it works for the unprivileged uid the containers run as): {@code dbt/confine.py}, run by the Python of
  * dbt's own environment, restricts itself and then execs dbt. It reads the system and Python, writes its user's
- * directory, reads {@code learn}, and nothing else of the data directory (other learners, the admin token). Where
+ * directory, reads {@code learn} and the offered dbt packages (which dbt deps links into a workspace: read, never
+ * written), and nothing else of the data directory (other learners, the admin token). Where
  * the kernel or a seccomp filter does not offer Landlock, dbt runs unconfined; the start-up log says which.
  */
 @ApplicationScoped
@@ -35,12 +37,14 @@ class Confinement {
     private final PlatformConfig platform;
     private final UserDirectories users;
     private final WarehouseFiles warehouse;
+    private final DbtPackages packages;
     private final String script;
 
-    Confinement(PlatformConfig platform, UserDirectories users, WarehouseFiles warehouse) {
+    Confinement(PlatformConfig platform, UserDirectories users, WarehouseFiles warehouse, DbtPackages packages) {
         this.platform = platform;
         this.users = users;
         this.warehouse = warehouse;
+        this.packages = packages;
         this.script = DbtResources.text("confine.py");
     }
 
@@ -53,6 +57,7 @@ class Confinement {
         if (warehouse.learnCatalog() != null) {
             argv.addAll(List.of("--read-file", warehouse.learnCatalog().toString()));
         }
+        packages.directory().ifPresent(dir -> argv.addAll(List.of("--read", dir.toString())));
         argv.add("--");
         argv.addAll(command);
         return argv;

@@ -33,14 +33,14 @@ record DbtCommand(String command, List<String> args) {
      */
     @RegisterForReflection
     public record Request(
-            @NotNull(message = COMMAND_RULE) @Pattern(regexp = "build|run|test|seed|compile|parse|ls|debug|docs", message = COMMAND_RULE)
+            @NotNull(message = COMMAND_RULE) @Pattern(regexp = "build|run|test|seed|compile|parse|ls|debug|deps|docs", message = COMMAND_RULE)
             String command,
             @Pattern(regexp = SELECTOR, message = SELECTOR_RULE) String select,
             @Pattern(regexp = SELECTOR, message = SELECTOR_RULE) String exclude,
             Boolean fullRefresh,
             Map<String, Object> vars) {
 
-        private static final String COMMAND_RULE = "must be one of build, run, test, seed, compile, parse, ls, debug, docs";
+        private static final String COMMAND_RULE = "must be one of build, run, test, seed, compile, parse, ls, debug, deps, docs";
         private static final String SELECTOR = "(?!-)(?!.* -)[A-Za-z0-9_.:+*@,/ -]{0,500}";
         private static final String SELECTOR_RULE = "may hold only letters, digits, spaces and _ . : + * @ , / - and no part of it may start with '-'";
     }

@@ -17,9 +17,11 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.decode.runner.platform.UserDirectories;
+import dev.decode.runner.platform.errors.ProblemException;
 import dev.decode.runner.warehouse.LearnCatalog;
 import dev.decode.runner.warehouse.WarehouseConfig;
 import dev.decode.runner.warehouse.WarehouseFiles;
+import dev.decode.runner.workspace.DbtPackages;
 import dev.decode.runner.workspace.Workspaces;
 
 /**
@@ -39,6 +41,9 @@ class DbtLauncher {
      * job's python/ folder, which is on dbt's PYTHONPATH.
      */
     private static final String SEED_FILES_PLUGIN = "decode_seed_files";
+    private static final String DEPS = "deps";
+    /** dbt's hash of an empty package list: a lock file with it is current for a project that lists no packages. */
+    private static final String SHA1_OF_NO_PACKAGES = "da39a3ee5e6b4b0d3255bfef95601890afd80709";
 
     private final JobsConfig config;
     private final UserDirectories users;
@@ -46,18 +51,20 @@ class DbtLauncher {
     private final WarehouseConfig warehouseConfig;
     private final LearnCatalog learnCatalog;
     private final Workspaces workspaces;
+    private final DbtPackages packages;
     private final Confinement confinement;
     private final ObjectMapper json;
     private final String seedFilesPlugin = DbtResources.text(SEED_FILES_PLUGIN + ".py");
 
     DbtLauncher(JobsConfig config, UserDirectories users, WarehouseFiles warehouse, WarehouseConfig warehouseConfig,
-            LearnCatalog learnCatalog, Workspaces workspaces, Confinement confinement, ObjectMapper json) {
+            LearnCatalog learnCatalog, Workspaces workspaces, DbtPackages packages, Confinement confinement, ObjectMapper json) {
         this.config = config;
         this.users = users;
         this.warehouse = warehouse;
         this.warehouseConfig = warehouseConfig;
         this.learnCatalog = learnCatalog;
         this.workspaces = workspaces;
+        this.packages = packages;
         this.confinement = confinement;
         this.json = json;
     }
@@ -97,12 +104,26 @@ class DbtLauncher {
     ServerPaths serverPaths(String username, String id) {
         Path dbtHome = executable().map(dbt -> dbt.getParent().getParent()).orElse(Path.of("/nonexistent"));
         return new ServerPaths(jobDir(username, id), workspaces.root(username), users.of(username),
-                users.usersRoot().getParent(), dbtHome);
+                users.usersRoot().getParent(), dbtHome, packages.directory());
     }
 
-    /** Blocking: why dbt must not run on the user's workspace as it is on disk, or empty. */
-    Optional<String> escapeFromWorkspace(Job job) {
-        return workspaces.escapeFromWorkspace(job.username());
+    /**
+     * Blocking: why dbt must not run for the job on the user's workspace as it is on disk, or empty. A {@code deps} job
+     * gets the project that tells dbt what to install ({@link #writeInstallProject}).
+     */
+    Optional<String> prepare(Job job) throws IOException {
+        Optional<String> escape = workspaces.escapeFromWorkspace(job.username());
+        if (escape.isPresent() || !DEPS.equals(job.command().command())) {
+            return escape;
+        }
+        DbtPackages.Installation installation;
+        try {
+            installation = packages.installation(workspaces.root(job.username()));
+        } catch (ProblemException refused) {
+            return Optional.of(refused.detail());
+        }
+        writeInstallProject(installProject(job), installation);
+        return Optional.empty();
     }
 
     /** Blocking: prepares the job's directory and profile and starts dbt in the user's workspace. */
@@ -140,6 +161,28 @@ class DbtLauncher {
         return jobsDir(username).resolve(PARTIAL_PARSE);
     }
 
+    private Path installProject(Job job) {
+        return jobDir(job.username(), job.id()).resolve(DEPS);
+    }
+
+    /**
+     * dbt deps runs on a project of its own in the job's folder, never seen by the learner: its install path is the
+     * workspace's, and its package-lock.yml names each offered version's folder as a local package. The project lists
+     * no packages itself, so the lock's hash is current and dbt installs exactly what the lock names: it neither reads
+     * the packages' own dependencies (the service resolved them against what is offered) nor asks the hub, and it
+     * links each folder into the workspace rather than copying it. One copy per version thus serves every learner.
+     */
+    private void writeInstallProject(Path project, DbtPackages.Installation installation) throws IOException {
+        Files.createDirectories(project);
+        Files.writeString(project.resolve("dbt_project.yml"), "name: decode_deps\nversion: \"1.0.0\"\nconfig-version: 2\n"
+                + "packages-install-path: " + quote(installation.installPath().toString()) + "\n");
+        StringBuilder lock = new StringBuilder(installation.packages().isEmpty() ? "packages: []\n" : "packages:\n");
+        for (DbtPackages.Offered offered : installation.packages()) {
+            lock.append("  - local: ").append(quote(offered.dir().toString())).append('\n');
+        }
+        Files.writeString(project.resolve("package-lock.yml"), lock.append("sha1_hash: ").append(SHA1_OF_NO_PACKAGES).append('\n'));
+    }
+
     List<String> argv(Path dbt, Job job, Path dir) {
         JobsConfig.Process limits = config.process();
         List<String> argv = new ArrayList<>(List.of("/usr/bin/setsid", "/usr/bin/env", "--default-signal=INT",
@@ -148,8 +191,10 @@ class DbtLauncher {
         List<String> command = new ArrayList<>(List.of(dbt.toString()));
         command.addAll(job.command().args());
         command.addAll(List.of("--profiles-dir", dir.toString(), "--profile", PROFILE, "--target", TARGET,
-                "--target-path", dir.resolve("target").toString(), "--log-path", dir.resolve("logs").toString(),
-                "--log-level-file", "none", "--log-format", "json", "--no-use-colors"));
+                "--log-path", dir.resolve("logs").toString(), "--log-level-file", "none", "--log-format", "json", "--no-use-colors"));
+        // dbt deps takes no target path: it writes no artifacts.
+        command.addAll(DEPS.equals(job.command().command()) ? List.of("--project-dir", installProject(job).toString())
+                : List.of("--target-path", dir.resolve("target").toString()));
         argv.addAll(confinement.wrap(dbt, job.username(), command));
         return argv;
     }

@@ -27,7 +27,7 @@ import io.smallrye.mutiny.infrastructure.Infrastructure;
 
 /**
  * The life of one started job as one flow: record it running, take the user's database as writer, start dbt unless
- * the project leads outside its workspace, turn dbt's output into log lines, nodes and progress, kill what it left
+ * the project may not run as it is, turn dbt's output into log lines, nodes and progress, kill what it left
  * behind, and record the end. The database lease is released and the end recorded exactly once, however the flow
  * ends. Blocking steps (the lock wait, the process, files) run on worker threads; PostgreSQL calls are composed.
  */
@@ -131,12 +131,15 @@ class JobRunner {
                 .orElseGet(() -> Uni.createFrom().nullItem()));
     }
 
-    /** Blocking: dbt, unless the project leads outside its workspace (then null, and the learner is told why). */
+    /**
+     * Blocking: dbt, unless the project leads outside its workspace or asks for packages that are not offered (then null,
+     * and the learner is told why).
+     */
     private Process start(JobRun run) throws IOException {
-        Optional<String> escape = launcher.escapeFromWorkspace(run.job());
-        if (escape.isPresent()) {
-            log(run, "dbt did not start: " + escape.get());
-            LOG.infof("Job refused a project that leads outside its workspace id=%s username=%s", run.id(), run.username());
+        Optional<String> refusal = launcher.prepare(run.job());
+        if (refusal.isPresent()) {
+            log(run, "dbt did not start: " + refusal.get());
+            LOG.infof("Job refused before dbt started id=%s username=%s", run.id(), run.username());
             return null;
         }
         Process process = launcher.start(run.job());

@@ -74,7 +74,7 @@ public final class ProjectPaths {
         return Optional.empty();
     }
 
-    /** The project file's settings; YAMLException when it is not a mapping of settings. */
+    /** A YAML file of dbt's, as dbt's loader reads it: UTF-8, a mapping at the top, no duplicate keys. */
     static Map<?, ?> parse(byte[] content) throws CharacterCodingException {
         String text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(content)).toString();
@@ -141,7 +141,7 @@ public final class ProjectPaths {
         return key.replace('_', '-');
     }
 
-    private static String problem(YAMLException e) {
+    static String problem(YAMLException e) {
         if (e instanceof MarkedYAMLException marked && marked.getProblemMark() != null) {
             return marked.getProblem() + " (line " + (marked.getProblemMark().getLine() + 1) + ").";
         }

@@ -1,6 +1,8 @@
 package dev.decode.runner.workspace;
 
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 
 import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
@@ -26,4 +28,10 @@ public interface WorkspaceConfig {
     /** How often unused workspaces are looked for (a Quarkus scheduler expression, or "off"). */
     @WithDefault("1h")
     String cleanupEvery();
+
+    /**
+     * The dbt packages offered to learners ({@code RUNNER_DBT_PACKAGES_DIR}, see application.properties), laid out
+     * {@code <namespace>/<package>/<version>/}; unset: none. It must not be writable by the service's user.
+     */
+    Optional<Path> dbtPackagesDir();
 }

@@ -16,9 +16,14 @@ public record WorkspacePath(String value) {
 
     static final int MAX_LENGTH = 200;
     static final int MAX_DEPTH = 8;
-    private static final Set<String> TOP_LEVEL_FILES = Set.of("dbt_project.yml", "README.md");
+    /** The packages files are checked for their content too ({@link DbtPackages}). */
+    private static final Set<String> TOP_LEVEL_FILES = Set.of("dbt_project.yml", "README.md", PackageRequests.PACKAGES_FILE,
+            PackageRequests.DEPENDENCIES_FILE);
     private static final List<String> EXTENSIONS = List.of(".sql", ".yml", ".yaml", ".md", ".csv");
-    /** dbt reads these from a project folder; they would let a learner pull packages or change the connection. */
+    /**
+     * dbt reads these from a project folder; they would let a learner pull packages or change the connection. Only the
+     * top's packages.yml and dependencies.yml are allowed, for offered packages.
+     */
     private static final Set<String> RESERVED_NAMES = Set.of("profiles.yml", "profiles.yaml", "packages.yml",
             "packages.yaml", "dependencies.yml", "dependencies.yaml", "selectors.yml", "selectors.yaml");
     /** A segment starts with a letter, digit or '_' (so never hidden, never '..') and holds no encodings or spaces. */
@@ -67,7 +72,7 @@ public record WorkspacePath(String value) {
             }
         }
         String name = segments[segments.length - 1];
-        if (RESERVED_NAMES.contains(name.toLowerCase(Locale.ROOT))) {
+        if (RESERVED_NAMES.contains(name.toLowerCase(Locale.ROOT)) && !(segments.length == 1 && TOP_LEVEL_FILES.contains(path))) {
             return "'" + name + "' is managed by the service and cannot be written.";
         }
         return null;
@@ -77,8 +82,8 @@ public record WorkspacePath(String value) {
         String[] segments = path.split("/");
         if (segments.length == 1) {
             return TOP_LEVEL_FILES.contains(path) ? null
-                    : "Only dbt_project.yml and README.md may sit at the top; put other files below one of the project's folders: "
-                            + folders.describe() + ".";
+                    : "Only dbt_project.yml, README.md, packages.yml and dependencies.yml may sit at the top; put other "
+                            + "files below one of the project's folders: " + folders.describe() + ".";
         }
         if (!folders.holds(segments)) {
             return "Files live below the project's folders: " + folders.describe() + ". dbt_project.yml names more with "

@@ -35,13 +35,15 @@ public class Workspaces {
     private final UserDirectories users;
     private final WorkspaceConfig config;
     private final Templates templates;
+    private final DbtPackages packages;
     private final Clock clock;
     private final StripedMonitors userLocks = new StripedMonitors(64);
 
-    Workspaces(UserDirectories users, WorkspaceConfig config, Templates templates, Clock clock) {
+    Workspaces(UserDirectories users, WorkspaceConfig config, Templates templates, DbtPackages packages, Clock clock) {
         this.users = users;
         this.config = config;
         this.templates = templates;
+        this.packages = packages;
         this.clock = clock;
     }
 
@@ -109,6 +111,9 @@ public class Workspaces {
                     throw ProblemException.invalidRequest(violation.detail());
                 });
             }
+            if (file.getParent().equals(root) && PackageRequests.FILES.contains(path.value())) {
+                packages.check(root, path.value(), content);
+            }
             try {
                 Files.createDirectories(file.getParent());
                 try (OutputStream out = Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
@@ -149,14 +154,14 @@ public class Workspaces {
     /**
      * Blocking: why dbt must not run on the workspace as it is on disk, or empty. Checked right before each job, since
      * files can reach the disk other than through {@link #write}: every project file's path settings must stay inside
-     * the workspace, and nothing in it may be a link that leads out.
+     * the workspace, and nothing in it may be a link that leads out, but those {@code dbt deps} made to offered packages.
      */
     public Optional<String> escapeFromWorkspace(String username) {
         Path root = root(username);
         synchronized (lockOf(username)) {
             try (Stream<Path> walk = Files.walk(root)) {
                 for (Path entry : (Iterable<Path>) walk::iterator) {
-                    if (!ProjectPaths.insideWorkspace(root, entry)) {
+                    if (!ProjectPaths.insideWorkspace(root, entry) && !packages.isInstalledPackage(entry)) {
                         return Optional.of("'" + root.relativize(entry) + "' is a link that leads outside your workspace.");
                     }
                     if (entry.getFileName().toString().equals(ProjectPaths.FILE) && Files.isRegularFile(entry, LinkOption.NOFOLLOW_LINKS)) {

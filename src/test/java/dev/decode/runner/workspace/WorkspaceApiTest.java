@@ -64,7 +64,7 @@ class WorkspaceApiTest {
 
         for (String path : List.of("models%2F..%2F..%2Fwarehouse.sql", "..%2F..%2Fx.sql", "models%5Ca.sql", "profiles.yml",
                 "models/profiles.yml", "models/PROFILES.YML", "Models/a.sql", "MODELS/a.sql", "models/.hidden.sql", "models/a.py",
-                "packages.yml", "target/a.sql", "models/a%2500.sql", "%2Fetc%2Fpasswd")) {
+                "models/packages.yml", "target/a.sql", "models/a%2500.sql", "%2Fetc%2Fpasswd")) {
             as(token).contentType(ContentType.TEXT).body("select 1").urlEncodingEnabled(false)
                     .when().put("/api/v1/workspace/files/" + path)
                     .then().statusCode(400).body("type", equalTo("/problems/invalid-path"));

@@ -19,7 +19,7 @@ class WorkspacePathTest {
     @ParameterizedTest
     @ValueSource(strings = { "dbt_project.yml", "README.md", "models/a.sql", "models/staging/stg_orders.sql",
             "seeds/statuses.csv", "tests/assert_x.sql", "macros/m.sql", "snapshots/s.sql", "analyses/a.sql",
-            "models/schema.yaml", "models/docs.md", "models/a/b/c/d/e/f/g.sql" })
+            "models/schema.yaml", "models/docs.md", "models/a/b/c/d/e/f/g.sql", "packages.yml", "dependencies.yml" })
     void acceptsTheContractsPaths(String path) {
         assertThat(WorkspacePath.of(path).value()).isEqualTo(path);
         assertThat(WorkspacePath.problemWith(path, ProjectFolders.STANDARD)).isEmpty();
@@ -28,8 +28,8 @@ class WorkspacePathTest {
     @ParameterizedTest
     @ValueSource(strings = { "", "..", "../x.sql", "models/../../x.sql", "models/../dbt_project.yml", "/etc/passwd",
             "/models/a.sql", "models\\a.sql", "models/.hidden.sql", ".git/config", "models/.dir/a.sql", "models//a.sql",
-            "models/a.sql/", "models/./a.sql", "profiles.yml", "models/profiles.yml", "models/PROFILES.YML", "packages.yml",
-            "models/packages.yml", "dependencies.yml", "profiles.YML", "models/%2e%2e/a.sql", "models/a%00.sql", "models/a .sql",
+            "models/a.sql/", "models/./a.sql", "profiles.yml", "models/profiles.yml", "models/PROFILES.YML", "packages.yaml",
+            "models/packages.yml", "seeds/dependencies.yml", "profiles.YML", "models/%2e%2e/a.sql", "models/a%00.sql", "models/a .sql",
             "models/a\u0000.sql", "models/a\n.sql", "models/ü.sql", "models/a/b/c/d/e/f/g/h.sql", "models/~/a.sql" })
     void refusesPathsWhoseTextBreaksTheRulesBeforeTheProjectIsRead(String path) {
         assertThatThrownBy(() -> WorkspacePath.of(path)).isInstanceOf(ProblemException.class)
