@@ -31,6 +31,7 @@ public final class RequestPipeline {
     private static final String API = "/api/";
     /** The contract's expensive requests: each is a POST to one of these. */
     private static final Set<String> EXPENSIVE = Set.of("/api/v1/queries", "/api/v1/jobs", "/api/v1/tutor/chat");
+    private static final String WORKSPACE = "/api/v1/workspace";
     private static final String JOBS = "/api/v1/jobs/";
     private static final String LOGS = "/logs";
 
@@ -45,6 +46,11 @@ public final class RequestPipeline {
     /** Counts against the expensive window as well as the general one. */
     public static boolean isExpensive(HttpMethod method, String path) {
         return method == HttpMethod.POST && EXPENSIVE.contains(withoutTrailingSlash(path));
+    }
+
+    /** {@code PUT /api/v1/workspace}: the one route whose body may be larger than {@code runner.max-body-size}. */
+    public static boolean isArchiveUpload(HttpMethod method, String path) {
+        return method == HttpMethod.PUT && WORKSPACE.equals(withoutTrailingSlash(path));
     }
 
     /** {@code GET /api/v1/jobs/{id}/logs}: held open for long, so capped apart from the other requests in flight. */
