@@ -12,7 +12,7 @@ import java.util.zip.ZipException;
  * same CRC-32. A damaged archive, or one whose header understates what an entry unpacks to, is refused as soon as it
  * shows, before another byte is read.
  */
-final class EntryContent extends InputStream {
+final class EntryContent extends BulkInputStream {
 
     static final long NO_CRC = -1;
 
@@ -30,12 +30,6 @@ final class EntryContent extends InputStream {
         this.size = size;
         this.crc = crc;
         this.unpacked = unpacked;
-    }
-
-    @Override
-    public int read() throws IOException {
-        byte[] one = new byte[1];
-        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
     }
 
     @Override

@@ -7,6 +7,7 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.util.List;
@@ -23,8 +24,8 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
 
 /**
  * A whole workspace in and out as one archive. An upload is kept in a file beside the workspace, read once to decide
- * everything ({@link ArchivePlan}), unpacked into a new folder beside the workspace and put in its place in one step
- * ({@link Workspaces#replace}): a refused archive leaves the workspace as it was, and writes nothing of its content.
+ * everything ({@link ArchivePlan}), unpacked into a new folder beside the workspace and put in its place in one step:
+ * a refused archive leaves the workspace as it was, and writes nothing of its content.
  * Every method blocks (files): call it on a worker.
  */
 @ApplicationScoped
@@ -71,7 +72,7 @@ class WorkspaceArchives {
             }
             unpacked = Files.createTempDirectory(userDir, UPLOAD);
             unpack(format, upload, plan, unpacked);
-            Workspaces.FileList files = workspaces.replace(username, unpacked);
+            Workspaces.FileList files = putInPlace(username, unpacked);
             unpacked = null;
             LOG.infof("Workspace replaced from an archive username=%s files=%d skipped=%d", username, files.files().size(),
                     plan.skipped().size());
@@ -86,6 +87,31 @@ class WorkspaceArchives {
                 UserDirectories.deleteTree(unpacked);
             }
         }
+    }
+
+    /**
+     * Puts {@code unpacked}, a complete project beside the workspace, in the workspace's place: two renames under the
+     * user's lock, so that no write, reset or job start of theirs sees half of each. A running job is not held up, as
+     * with single-file writes: dbt reads what it reads later from the new files; its database and logs live elsewhere.
+     */
+    private Workspaces.FileList putInPlace(String username, Path unpacked) {
+        Path replaced = unpacked.resolveSibling(unpacked.getFileName() + "-replaced");
+        workspaces.locked(username, root -> {
+            try {
+                Files.move(root, replaced, StandardCopyOption.ATOMIC_MOVE);
+                try {
+                    Files.move(unpacked, root, StandardCopyOption.ATOMIC_MOVE);
+                } catch (IOException e) {
+                    Files.move(replaced, root, StandardCopyOption.ATOMIC_MOVE);
+                    throw e;
+                }
+                return root;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        UserDirectories.deleteTree(replaced);
+        return workspaces.list(username);
     }
 
     /** The workspace's files as a zip, read while none of the user's writes or uploads can change them. */

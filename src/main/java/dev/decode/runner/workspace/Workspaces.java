@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Clock;
@@ -143,42 +142,7 @@ public class Workspaces {
         return list(username);
     }
 
-    /**
-     * Puts {@code unpacked}, a complete project in a folder beside the workspace, in the workspace's place: two
-     * renames under the user's lock, so that no write, reset or job start of theirs sees half of each. A running job
-     * goes on and reads what it reads later from the new files, as it would after single-file writes; its DuckDB
-     * database and logs live elsewhere and stay.
-     */
-    FileList replace(String username, Path unpacked) {
-        Path root = users.of(username).resolve("workspace");
-        if (!root.getParent().equals(unpacked.getParent())) {
-            throw new IllegalArgumentException("the new project must lie beside the workspace, got " + unpacked);
-        }
-        Path replaced = unpacked.resolveSibling(unpacked.getFileName() + "-replaced");
-        synchronized (lockOf(username)) {
-            try {
-                boolean existed = Files.exists(root, LinkOption.NOFOLLOW_LINKS);
-                if (existed) {
-                    Files.move(root, replaced, StandardCopyOption.ATOMIC_MOVE);
-                }
-                try {
-                    Files.move(unpacked, root, StandardCopyOption.ATOMIC_MOVE);
-                } catch (IOException e) {
-                    if (existed) {
-                        Files.move(replaced, root, StandardCopyOption.ATOMIC_MOVE);
-                    }
-                    throw e;
-                }
-                touch(root);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-        UserDirectories.deleteTree(replaced);
-        return list(username);
-    }
-
-    /** {@code work} on the user's workspace folder, while none of their writes, uploads, resets or job starts runs. */
+    /** {@code work} on the user's workspace folder, while none of their writes, resets or job starts runs. */
     <T> T locked(String username, Function<Path, T> work) {
         Path root = root(username);
         synchronized (lockOf(username)) {

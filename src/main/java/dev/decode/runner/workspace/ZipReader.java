@@ -282,7 +282,7 @@ final class ZipReader implements ArchiveReader {
     }
 
     /** One entry's compressed bytes, read where its local header says they start. */
-    private final class Slice extends InputStream {
+    private final class Slice extends BulkInputStream {
 
         private long position;
         private long left;
@@ -290,12 +290,6 @@ final class ZipReader implements ArchiveReader {
         Slice(long position, long length) {
             this.position = position;
             this.left = length;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
         }
 
         @Override

@@ -24,7 +24,7 @@ import dev.decode.runner.support.DbtEnvironment;
  * Archives as tools write them: zips by java.util.zip, tar.gz by GNU tar, and what java.util.zip cannot write (tar
  * with pax or GNU headers, links, devices, pipes, zips with Unix modes) by Python's tarfile and zipfile.
  */
-final class Archives {
+public final class Archives {
 
     /** One entry for Python to write: type is file, dir, symlink, hardlink, chardev or fifo. */
     record Entry(String name, String type, String text, Integer zeros, String link) {
@@ -50,7 +50,7 @@ final class Archives {
     }
 
     /** The starter template's files, path to content, in the template's order. */
-    static Map<String, byte[]> starter() throws IOException {
+    public static Map<String, byte[]> starter() throws IOException {
         Map<String, byte[]> files = new LinkedHashMap<>();
         for (String path : new String(resource("templates/starter/FILES"), StandardCharsets.UTF_8).lines().filter(line -> !line.isBlank()).toList()) {
             files.put(path, resource("templates/starter/" + path));
@@ -58,7 +58,7 @@ final class Archives {
         return files;
     }
 
-    static byte[] zip(Map<String, byte[]> files) {
+    public static byte[] zip(Map<String, byte[]> files) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
             for (Map.Entry<String, byte[]> file : files.entrySet()) {
@@ -73,7 +73,7 @@ final class Archives {
     }
 
     /** What a zip holds, path to content, read back with java.util.zip. */
-    static Map<String, byte[]> unzip(byte[] archive) throws IOException {
+    public static Map<String, byte[]> unzip(byte[] archive) throws IOException {
         Map<String, byte[]> files = new LinkedHashMap<>();
         try (ZipInputStream zip = new ZipInputStream(new java.io.ByteArrayInputStream(archive))) {
             for (ZipEntry entry = zip.getNextEntry(); entry != null; entry = zip.getNextEntry()) {
@@ -84,7 +84,7 @@ final class Archives {
     }
 
     /** {@code tar -czf - -C <folder> .}, GNU tar's own format: entries named ./…, GNU long names past 100 characters. */
-    static byte[] gnuTarGz(Map<String, byte[]> files) throws IOException, InterruptedException {
+    public static byte[] gnuTarGz(Map<String, byte[]> files) throws IOException, InterruptedException {
         Path folder = Files.createTempDirectory("archive-");
         try {
             for (Map.Entry<String, byte[]> file : files.entrySet()) {

@@ -167,129 +167,119 @@ class WorkspaceArchiveTest {
 
     @Test
     void entriesLeadingOutOfTheWorkspaceRefuseTheWholeArchive() throws Exception {
-        String username = uniqueUsername("slipper");
-        String token = learnerWithWorkspace(username);
-        Map<String, String> before = snapshot(username);
-        List<String> escapes = List.of("../../evil.sql", "models/../../../evil.sql", "/etc/evil.sql", "models\\..\\..\\evil.sql", "C:/evil.sql");
-        for (String escape : escapes) {
-            Map<String, byte[]> files = new LinkedHashMap<>(Archives.starter());
-            files.put(escape, "select 1".getBytes(StandardCharsets.UTF_8));
-            upload(token, ZIP, Archives.zip(files), "").statusCode(400).body("type", equalTo("/problems/invalid-request"))
-                    .body("detail", containsString("outside the workspace")).body("detail", containsString("unchanged"));
-            upload(token, GZIP, Archives.python("tar.gz", List.of(Entry.file("dbt_project.yml", "name: x\n"), Entry.file(escape, "select 1"))), "")
-                    .statusCode(400).body("detail", containsString("outside the workspace"));
-        }
-        assertThat(snapshot(username)).isEqualTo(before);
-        assertThat(Files.exists(userDir(username).resolve("../evil.sql"))).isFalse();
-        assertThat(Files.exists(userDir(username).getParent().resolve("../evil.sql"))).isFalse();
+        refusedLeavingTheDirectoryAsItWas("slipper", (username, token) -> {
+            List<String> escapes = List.of("../../evil.sql", "models/../../../evil.sql", "/etc/evil.sql", "models\\..\\..\\evil.sql", "C:/evil.sql");
+            for (String escape : escapes) {
+                Map<String, byte[]> files = new LinkedHashMap<>(Archives.starter());
+                files.put(escape, "select 1".getBytes(StandardCharsets.UTF_8));
+                upload(token, ZIP, Archives.zip(files), "").statusCode(400).body("type", equalTo("/problems/invalid-request"))
+                        .body("detail", containsString("outside the workspace")).body("detail", containsString("unchanged"));
+                upload(token, GZIP, Archives.python("tar.gz", List.of(Entry.file("dbt_project.yml", "name: x\n"), Entry.file(escape, "select 1"))), "")
+                        .statusCode(400).body("detail", containsString("outside the workspace"));
+            }
+            assertThat(userDir(username).resolveSibling("evil.sql")).doesNotExist();
+            assertThat(userDir(username).getParent().resolveSibling("evil.sql")).doesNotExist();
+        });
     }
 
     @Test
     void linksDevicesAndPipesRefuseTheWholeArchive() throws Exception {
-        String username = uniqueUsername("linker");
-        String token = learnerWithWorkspace(username);
-        Map<String, String> before = snapshot(username);
-        Entry project = Entry.file("dbt_project.yml", "name: x\n");
-        for (Entry special : List.of(Entry.special("symlink", "models/passwd.sql", "/etc/passwd"),
-                Entry.special("symlink", "models", "/tmp"))) {
-            upload(token, ZIP, Archives.python("zip", List.of(project, special)), "").statusCode(400)
-                    .body("detail", containsString("'" + special.name() + "' is a link"));
-            upload(token, GZIP, Archives.python("tar.gz", List.of(project, special)), "").statusCode(400)
-                    .body("detail", containsString("'" + special.name() + "' is a link"));
-        }
-        upload(token, GZIP, Archives.python("tar.gz", List.of(project, Entry.file("models/a.sql", "select 1"),
-                Entry.special("hardlink", "models/b.sql", "models/a.sql"))), "").statusCode(400)
-                .body("detail", containsString("'models/b.sql' is a link"));
-        for (String type : List.of("chardev", "fifo")) {
-            upload(token, GZIP, Archives.python("tar.gz", List.of(project, Entry.special(type, "models/dev.sql", null))), "")
-                    .statusCode(400).body("detail", containsString("'models/dev.sql' is a device, pipe or socket"));
-            upload(token, ZIP, Archives.python("zip", List.of(project, Entry.special(type, "models/dev.sql", null))), "")
-                    .statusCode(400).body("detail", containsString("device, pipe or socket"));
-        }
-        assertThat(snapshot(username)).isEqualTo(before);
+        refusedLeavingTheDirectoryAsItWas("linker", (username, token) -> {
+            Entry project = Entry.file("dbt_project.yml", "name: x\n");
+            for (Entry special : List.of(Entry.special("symlink", "models/passwd.sql", "/etc/passwd"),
+                    Entry.special("symlink", "models", "/tmp"))) {
+                upload(token, ZIP, Archives.python("zip", List.of(project, special)), "").statusCode(400)
+                        .body("detail", containsString("'" + special.name() + "' is a link"));
+                upload(token, GZIP, Archives.python("tar.gz", List.of(project, special)), "").statusCode(400)
+                        .body("detail", containsString("'" + special.name() + "' is a link"));
+            }
+            upload(token, GZIP, Archives.python("tar.gz", List.of(project, Entry.file("models/a.sql", "select 1"),
+                    Entry.special("hardlink", "models/b.sql", "models/a.sql"))), "").statusCode(400)
+                    .body("detail", containsString("'models/b.sql' is a link"));
+            for (String type : List.of("chardev", "fifo")) {
+                upload(token, GZIP, Archives.python("tar.gz", List.of(project, Entry.special(type, "models/dev.sql", null))), "")
+                        .statusCode(400).body("detail", containsString("'models/dev.sql' is a device, pipe or socket"));
+                upload(token, ZIP, Archives.python("zip", List.of(project, Entry.special(type, "models/dev.sql", null))), "")
+                        .statusCode(400).body("detail", containsString("device, pipe or socket"));
+            }
+        });
     }
 
     @Test
     void decompressionBombsAreRefusedBeforeAByteIsWritten() throws Exception {
-        String username = uniqueUsername("bomber");
-        String token = learnerWithWorkspace(username);
-        Map<String, String> before = snapshot(username);
-        int fiftyMiB = 50 * 1024 * 1024;
+        refusedLeavingTheDirectoryAsItWas("bomber", (username, token) -> {
+            int fiftyMiB = 50 * 1024 * 1024;
 
-        byte[] zipBomb = Archives.zip(Map.of("dbt_project.yml", "name: x\n".getBytes(StandardCharsets.UTF_8), "seeds/zeros.csv", new byte[fiftyMiB]));
-        assertThat(zipBomb.length).isLessThan(fiftyMiB / 500);
-        upload(token, ZIP, zipBomb, "").statusCode(413).body("type", equalTo("/problems/quota-exceeded"))
-                .body("detail", containsString("'seeds/zeros.csv' unpacks to " + fiftyMiB + " bytes"));
-        upload(token, GZIP, Archives.python("tar.gz", List.of(Entry.zeros("seeds/zeros.csv", fiftyMiB))), "").statusCode(413)
-                .body("detail", containsString("'seeds/zeros.csv' unpacks to " + fiftyMiB + " bytes"));
+            byte[] zipBomb = Archives.zip(Map.of("dbt_project.yml", "name: x\n".getBytes(StandardCharsets.UTF_8), "seeds/zeros.csv", new byte[fiftyMiB]));
+            assertThat(zipBomb.length).isLessThan(fiftyMiB / 500);
+            upload(token, ZIP, zipBomb, "").statusCode(413).body("type", equalTo("/problems/quota-exceeded"))
+                    .body("detail", containsString("'seeds/zeros.csv' unpacks to " + fiftyMiB + " bytes"));
+            upload(token, GZIP, Archives.python("tar.gz", List.of(Entry.zeros("seeds/zeros.csv", fiftyMiB))), "").statusCode(413)
+                    .body("detail", containsString("'seeds/zeros.csv' unpacks to " + fiftyMiB + " bytes"));
 
-        // Each file within its quota and all within the workspace's, but a thousandfold compressed.
-        Map<String, byte[]> dense = new LinkedHashMap<>();
-        for (int i = 0; i < 19; i++) {
-            dense.put("seeds/zeros_" + i + ".csv", new byte[1024 * 1024]);
-        }
-        upload(token, ZIP, Archives.zip(dense), "").statusCode(413).body("detail", containsString("times its compressed size"));
+            // Each file within its quota and all within the workspace's, but a thousandfold compressed.
+            Map<String, byte[]> dense = new LinkedHashMap<>();
+            for (int i = 0; i < 19; i++) {
+                dense.put("seeds/zeros_" + i + ".csv", new byte[1024 * 1024]);
+            }
+            upload(token, ZIP, Archives.zip(dense), "").statusCode(413).body("detail", containsString("times its compressed size"));
 
-        // A central directory that understates what an entry unpacks to is caught while it is read.
-        byte[] liar = understateFirstEntry(Archives.zip(Map.of("seeds/liar.csv", new byte[4 * 1024 * 1024])), 1000);
-        upload(token, ZIP, liar, "").statusCode(400).body("detail", containsString("'seeds/liar.csv' holds more than the 1000 bytes"));
+            // A central directory that understates what an entry unpacks to is caught while it is read.
+            byte[] liar = understateFirstEntry(Archives.zip(Map.of("seeds/liar.csv", new byte[4 * 1024 * 1024])), 1000);
+            upload(token, ZIP, liar, "").statusCode(400).body("detail", containsString("'seeds/liar.csv' holds more than the 1000 bytes"));
 
-        // Hex digits compress about twofold: a body within its limit that unpacks to more than the workspace quota.
-        Map<String, byte[]> overQuota = new LinkedHashMap<>();
-        Random random = new Random(7);
-        for (int i = 0; i < 21; i++) {
-            byte[] noise = new byte[500 * 1000];
-            random.nextBytes(noise);
-            overQuota.put("seeds/hex_" + i + ".csv", HexFormat.of().formatHex(noise).getBytes(StandardCharsets.US_ASCII));
-        }
-        upload(token, ZIP, Archives.zip(overQuota), "").statusCode(413).body("detail", containsString("unpacks to more than 20971520 bytes"));
+            // Hex digits compress about twofold: a body within its limit that unpacks to more than the workspace quota.
+            Map<String, byte[]> overQuota = new LinkedHashMap<>();
+            Random random = new Random(7);
+            for (int i = 0; i < 21; i++) {
+                byte[] noise = new byte[500 * 1000];
+                random.nextBytes(noise);
+                overQuota.put("seeds/hex_" + i + ".csv", HexFormat.of().formatHex(noise).getBytes(StandardCharsets.US_ASCII));
+            }
+            upload(token, ZIP, Archives.zip(overQuota), "").statusCode(413).body("detail", containsString("unpacks to more than 20971520 bytes"));
 
-        assertThat(snapshot(username)).isEqualTo(before);
+        });
     }
 
     @Test
     void tooManyFilesOrEntriesAreRefused() throws Exception {
-        String username = uniqueUsername("crowd");
-        String token = learnerWithWorkspace(username);
-        Map<String, String> before = snapshot(username);
-        Map<String, byte[]> files = new LinkedHashMap<>();
-        files.put("dbt_project.yml", "name: crowd\n".getBytes(StandardCharsets.UTF_8));
-        for (int i = 0; i < 500; i++) {
-            files.put("models/m" + i + ".sql", "select 1".getBytes(StandardCharsets.UTF_8));
-        }
-        upload(token, ZIP, Archives.zip(files), "").statusCode(413).body("type", equalTo("/problems/quota-exceeded"))
-                .body("detail", containsString("at most 500 files"));
+        refusedLeavingTheDirectoryAsItWas("crowd", (username, token) -> {
+            Map<String, byte[]> files = new LinkedHashMap<>();
+            files.put("dbt_project.yml", "name: crowd\n".getBytes(StandardCharsets.UTF_8));
+            for (int i = 0; i < 500; i++) {
+                files.put("models/m" + i + ".sql", "select 1".getBytes(StandardCharsets.UTF_8));
+            }
+            upload(token, ZIP, Archives.zip(files), "").statusCode(413).body("type", equalTo("/problems/quota-exceeded"))
+                    .body("detail", containsString("at most 500 files"));
 
-        List<Entry> folders = new ArrayList<>();
-        folders.add(Entry.file("dbt_project.yml", "name: x\n"));
-        for (int i = 0; i < 2000; i++) {
-            folders.add(Entry.folder("models/f" + i));
-        }
-        upload(token, GZIP, Archives.python("tar.gz", folders), "").statusCode(413).body("detail", containsString("more than 2000 entries"));
-        assertThat(snapshot(username)).isEqualTo(before);
+            List<Entry> folders = new ArrayList<>();
+            folders.add(Entry.file("dbt_project.yml", "name: x\n"));
+            for (int i = 0; i < 2000; i++) {
+                folders.add(Entry.folder("models/f" + i));
+            }
+            upload(token, GZIP, Archives.python("tar.gz", folders), "").statusCode(413).body("detail", containsString("more than 2000 entries"));
+        });
     }
 
     @Test
     void malformedArchivesAreRefused() throws Exception {
-        String username = uniqueUsername("garbler");
-        String token = learnerWithWorkspace(username);
-        Map<String, String> before = snapshot(username);
-        byte[] zip = Archives.zip(Archives.starter());
-        byte[] tarGz = Archives.gnuTarGz(Archives.starter());
-        Map<String, byte[]> bodies = new LinkedHashMap<>();
-        bodies.put(ZIP + " text", "this is not a zip".getBytes(StandardCharsets.UTF_8));
-        bodies.put(ZIP + " empty", new byte[0]);
-        bodies.put(ZIP + " cut", java.util.Arrays.copyOf(zip, zip.length - 40));
-        bodies.put(ZIP + " damaged", flipByteAt(zip, zip.length / 3));
-        bodies.put(GZIP + " zip", zip);
-        bodies.put(GZIP + " gzip of text", gzip("hello, this is no tar archive at all\n".repeat(40).getBytes(StandardCharsets.UTF_8)));
-        bodies.put(GZIP + " cut", java.util.Arrays.copyOf(tarGz, tarGz.length / 2));
-        for (Map.Entry<String, byte[]> body : bodies.entrySet()) {
-            upload(token, body.getKey().split(" ")[0], body.getValue(), "").statusCode(400).contentType("application/problem+json")
-                    .body("type", equalTo("/problems/invalid-request")).body("detail", containsString("cannot be read"));
-        }
-        upload(token, "text/plain", zip, "").statusCode(415).body("type", equalTo("/problems/unsupported-media-type"));
-        assertThat(snapshot(username)).isEqualTo(before);
+        refusedLeavingTheDirectoryAsItWas("garbler", (username, token) -> {
+            byte[] zip = Archives.zip(Archives.starter());
+            byte[] tarGz = Archives.gnuTarGz(Archives.starter());
+            Map<String, byte[]> bodies = new LinkedHashMap<>();
+            bodies.put(ZIP + " text", "this is not a zip".getBytes(StandardCharsets.UTF_8));
+            bodies.put(ZIP + " empty", new byte[0]);
+            bodies.put(ZIP + " cut", java.util.Arrays.copyOf(zip, zip.length - 40));
+            bodies.put(ZIP + " damaged", flipByteAt(zip, zip.length / 3));
+            bodies.put(GZIP + " zip", zip);
+            bodies.put(GZIP + " gzip of text", gzip("hello, this is no tar archive at all\n".repeat(40).getBytes(StandardCharsets.UTF_8)));
+            bodies.put(GZIP + " cut", java.util.Arrays.copyOf(tarGz, tarGz.length / 2));
+            for (Map.Entry<String, byte[]> body : bodies.entrySet()) {
+                upload(token, body.getKey().split(" ")[0], body.getValue(), "").statusCode(400).contentType("application/problem+json")
+                        .body("type", equalTo("/problems/invalid-request")).body("detail", containsString("cannot be read"));
+            }
+            upload(token, "text/plain", zip, "").statusCode(415).body("type", equalTo("/problems/unsupported-media-type"));
+        });
     }
 
     @Test
@@ -372,6 +362,20 @@ class WorkspaceArchiveTest {
             }
         }
         return tree;
+    }
+
+    /** {@code refusals} by a learner whose workspace exists; then their directory must be exactly as before. */
+    private static void refusedLeavingTheDirectoryAsItWas(String prefix, Refusals refusals) throws Exception {
+        String username = uniqueUsername(prefix);
+        String token = learnerWithWorkspace(username);
+        Map<String, String> before = snapshot(username);
+        refusals.run(username, token);
+        assertThat(snapshot(username)).isEqualTo(before);
+    }
+
+    @FunctionalInterface
+    private interface Refusals {
+        void run(String username, String token) throws Exception;
     }
 
     /** A learner whose workspace exists, and so can be compared before and after. */
