@@ -148,9 +148,12 @@ final class ArchivePlan {
         return top != null && path.startsWith(top + "/") ? path.substring(top.length() + 1) : path;
     }
 
-    /** Entries are named relative to the archive; tar writes them as {@code ./models/a.sql} when given '.'. */
+    /**
+     * Entries are named relative to the archive: tar writes {@code ./models/a.sql} when given '.', and Windows
+     * PowerShell's Compress-Archive separates folders with '\'.
+     */
     private static String relative(String name) {
-        String path = name;
+        String path = name.replace('\\', '/');
         while (path.startsWith("./")) {
             path = path.substring(2);
         }
@@ -159,10 +162,10 @@ final class ArchivePlan {
     }
 
     private static boolean escapes(String path) {
-        if (path.startsWith("/") || path.startsWith("\\") || DRIVE.matcher(path).matches()) {
+        if (path.startsWith("/") || DRIVE.matcher(path).matches()) {
             return true;
         }
-        for (String segment : path.split("[/\\\\]")) {
+        for (String segment : path.split("/")) {
             if (segment.equals("..")) {
                 return true;
             }

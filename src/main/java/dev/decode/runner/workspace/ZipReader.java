@@ -162,7 +162,7 @@ final class ZipReader implements ArchiveReader {
     }
 
     /** A directory or link shows in the Unix mode; archives made elsewhere mark folders by a trailing '/'. */
-    static ArchiveEntry.Kind kind(int madeBy, long externalAttributes, String name) {
+    private static ArchiveEntry.Kind kind(int madeBy, long externalAttributes, String name) {
         int type = UNIX_HOSTS.contains(madeBy >>> 8) ? (int) (externalAttributes >>> 16) & TYPE_MASK : 0;
         if (type == SYMBOLIC_LINK) {
             return ArchiveEntry.Kind.LINK;

@@ -128,6 +128,7 @@ class WorkspaceArchiveTest {
         Map<String, byte[]> files = new LinkedHashMap<>();
         files.put("proj/dbt_project.yml", projectFile);
         files.put("proj/models/a.sql", "select 1 as a\n".getBytes(StandardCharsets.UTF_8));
+        files.put("proj\\models\\windows.sql", "select 2 as b\n".getBytes(StandardCharsets.UTF_8));
         files.put("proj/models/b.py", "def model(dbt, session): pass\n".getBytes(StandardCharsets.UTF_8));
         files.put("proj/.gitignore", "target/\n".getBytes(StandardCharsets.UTF_8));
         files.put("proj/target/manifest.json", "{}".getBytes(StandardCharsets.UTF_8));
@@ -144,13 +145,13 @@ class WorkspaceArchiveTest {
                 "proj/analyses/nested/dbt_project.yml", "__MACOSX/proj/models/._a.sql")) {
             refused.body("detail", containsString("'" + path + "'"));
         }
-        refused.body("detail", not(containsString("'proj/models/a.sql'")));
+        refused.body("detail", not(containsString("'proj/models/a.sql'"))).body("detail", not(containsString("windows.sql")));
         assertThat(snapshot(username)).isEqualTo(before);
         upload(token, ZIP, archive, "?strict=maybe").statusCode(400).body("detail", containsString("'strict'"));
         assertThat(snapshot(username)).isEqualTo(before);
 
         JsonPath answer = upload(token, ZIP, archive, "?strict=false").statusCode(200).extract().jsonPath();
-        assertThat(answer.getList("files.path", String.class)).containsExactly("dbt_project.yml", "models/a.sql");
+        assertThat(answer.getList("files.path", String.class)).containsExactly("dbt_project.yml", "models/a.sql", "models/windows.sql");
         Map<String, String> reasons = new LinkedHashMap<>();
         answer.getList("skipped", Map.class).forEach(entry -> reasons.put((String) entry.get("path"), (String) entry.get("reason")));
         assertThat(reasons).containsOnlyKeys("proj/models/b.py", "proj/.gitignore", "proj/target/manifest.json", "proj/profiles.yml",
@@ -162,7 +163,8 @@ class WorkspaceArchiveTest {
 
         Map<String, byte[]> nothingAllowed = Map.of("models/a.py", new byte[1], "notes.txt", new byte[1]);
         upload(token, ZIP, Archives.zip(nothingAllowed), "").statusCode(400).body("detail", containsString("None of the archive's files"));
-        as(token).get("/api/v1/workspace/files").then().statusCode(200).body("files.path", equalTo(List.of("dbt_project.yml", "models/a.sql")));
+        as(token).get("/api/v1/workspace/files").then().statusCode(200)
+                .body("files.path", equalTo(List.of("dbt_project.yml", "models/a.sql", "models/windows.sql")));
     }
 
     @Test
