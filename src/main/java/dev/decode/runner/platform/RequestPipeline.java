@@ -29,8 +29,10 @@ public final class RequestPipeline {
     public static final int AUTHORIZE = 180;
 
     private static final String API = "/api/";
+    /** The one route whose body Vert.x reads whole before it runs (a reactive route taking its body). */
+    public static final String TUTOR_CHAT = "/api/v1/tutor/chat";
     /** The contract's expensive requests: each is a POST to one of these. */
-    private static final Set<String> EXPENSIVE = Set.of("/api/v1/queries", "/api/v1/jobs", "/api/v1/tutor/chat");
+    private static final Set<String> EXPENSIVE = Set.of("/api/v1/queries", "/api/v1/jobs", TUTOR_CHAT);
     private static final String WORKSPACE = "/api/v1/workspace";
     private static final String JOBS = "/api/v1/jobs/";
     private static final String LOGS = "/logs";

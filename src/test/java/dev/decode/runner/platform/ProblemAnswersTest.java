@@ -81,16 +81,18 @@ class ProblemAnswersTest {
     @Test
     void aBodyOfUndeclaredLengthIsHeldToTheSameLimit() throws Exception {
         String huge = "{\"username\":\"" + "a".repeat(3 * 1024 * 1024) + "\"}";
-        assertThat(statusOfChunkedPost("/api/v1/users", huge)).startsWith("HTTP/1.1 413");
-        assertThat(statusOfChunkedPost("/api/v1/users", "{\"username\":\"" + "a".repeat(64 * 1024) + "\"}")).startsWith("HTTP/1.1 400");
+        assertThat(statusOfChunkedPost("/api/v1/users", Api.ADMIN_TOKEN, huge)).startsWith("HTTP/1.1 413");
+        assertThat(statusOfChunkedPost("/api/v1/users", Api.ADMIN_TOKEN, "{\"username\":\"" + "a".repeat(64 * 1024) + "\"}")).startsWith("HTTP/1.1 400");
+        String chat = "{\"messages\":[{\"role\":\"user\",\"content\":\"" + "a".repeat(3 * 1024 * 1024) + "\"}]}";
+        assertThat(statusOfChunkedPost("/api/v1/tutor/chat", token, chat)).startsWith("HTTP/1.1 413");
     }
 
     /** A body sent in chunks, so that no length is declared and the server counts it while reading. */
-    private static String statusOfChunkedPost(String path, String json) throws IOException {
+    private static String statusOfChunkedPost(String path, String bearer, String json) throws IOException {
         try (Socket socket = new Socket("localhost", RestAssured.port)) {
             socket.setSoTimeout(10_000);
             OutputStream out = socket.getOutputStream();
-            out.write(("POST " + path + " HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + Api.ADMIN_TOKEN
+            out.write(("POST " + path + " HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + bearer
                     + "\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             byte[] body = json.getBytes(StandardCharsets.UTF_8);
             int chunk = 16 * 1024;

@@ -13,6 +13,7 @@ import io.quarkus.vertx.http.runtime.RouteConstants;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.HttpException;
 
 /**
@@ -43,6 +44,10 @@ class RouterProblems {
         // A body of undeclared length is counted while it is read, against the limit Quarkus's upload-limit handler
         // puts on the request (the server's); this lowers it for every route but the archive upload.
         router.route().order(RouteConstants.ROUTE_ORDER_UPLOAD_LIMIT + 1).handler(this::limitUndeclaredBody);
+        // The tutor's reactive route has its body read whole by a Vert.x body handler with the server's limit; one with
+        // the lower limit reads it first, and the route's own then passes.
+        router.post(RequestPipeline.TUTOR_CHAT).order(RouteConstants.ROUTE_ORDER_UPLOAD_LIMIT + 1)
+                .handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes));
         router.errorHandler(404, rc -> problems.write(rc.response(),
                 ProblemException.notFound("No resource exists at this path."), rc.normalizedPath()));
         router.errorHandler(405, rc -> problems.write(rc.response(),
