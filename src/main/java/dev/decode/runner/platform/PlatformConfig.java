@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 
+import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
@@ -21,6 +22,14 @@ public interface PlatformConfig {
     /** HTTP port; {@code PORT} sets it too (application.properties). */
     @WithDefault("8080")
     int port();
+
+    /**
+     * The largest request body of every route but the workspace archive upload, whose limit
+     * ({@code runner.workspace.max-archive-size}) is the HTTP server's: large enough for a 1 MiB workspace file plus
+     * headroom, so that the file API answers its own 413 quota-exceeded.
+     */
+    @WithDefault("2M")
+    MemorySize maxBodySize();
 
     /** The admin bearer token; when absent one is generated into {@code <data dir>/admin-token}. */
     Optional<String> adminToken();

@@ -29,8 +29,11 @@ public final class RequestPipeline {
     public static final int AUTHORIZE = 180;
 
     private static final String API = "/api/";
+    /** The one route whose body Vert.x reads whole before it runs (a reactive route taking its body). */
+    public static final String TUTOR_CHAT = "/api/v1/tutor/chat";
     /** The contract's expensive requests: each is a POST to one of these. */
-    private static final Set<String> EXPENSIVE = Set.of("/api/v1/queries", "/api/v1/jobs", "/api/v1/tutor/chat");
+    private static final Set<String> EXPENSIVE = Set.of("/api/v1/queries", "/api/v1/jobs", TUTOR_CHAT);
+    private static final String WORKSPACE = "/api/v1/workspace";
     private static final String JOBS = "/api/v1/jobs/";
     private static final String LOGS = "/logs";
 
@@ -45,6 +48,11 @@ public final class RequestPipeline {
     /** Counts against the expensive window as well as the general one. */
     public static boolean isExpensive(HttpMethod method, String path) {
         return method == HttpMethod.POST && EXPENSIVE.contains(withoutTrailingSlash(path));
+    }
+
+    /** {@code PUT /api/v1/workspace}: the one route whose body may be larger than {@code runner.max-body-size}. */
+    public static boolean isArchiveUpload(HttpMethod method, String path) {
+        return method == HttpMethod.PUT && WORKSPACE.equals(withoutTrailingSlash(path));
     }
 
     /** {@code GET /api/v1/jobs/{id}/logs}: held open for long, so capped apart from the other requests in flight. */

@@ -128,13 +128,18 @@ public class DbtPackages {
      * for anything not offered, or that declares packages beside the other file, which dbt refuses.
      */
     void check(Path root, String file, byte[] content) {
+        check(file, content, stored(root, other(file)));
+    }
+
+    /** As {@link #check(Path, String, byte[])}, beside {@code otherFile}, the content of the other packages file if any. */
+    void check(String file, byte[] content, Optional<byte[]> otherFile) {
         Catalog catalog = catalog();
         Optional<List<PackageRequests.Request>> requests = PackageRequests.read(file, content, catalog);
         if (requests.isEmpty()) {
             return;
         }
-        String other = file.equals(PackageRequests.PACKAGES_FILE) ? PackageRequests.DEPENDENCIES_FILE : PackageRequests.PACKAGES_FILE;
-        if (declared(root, other, catalog).isPresent()) {
+        String other = other(file);
+        if (otherFile.flatMap(bytes -> PackageRequests.read(other, bytes, catalog)).isPresent()) {
             throw ProblemException.invalidRequest("dbt reads the packages from " + PackageRequests.PACKAGES_FILE + " or "
                     + PackageRequests.DEPENDENCIES_FILE + ", not both: " + other + " already lists them. Delete one of them first.");
         }
@@ -187,8 +192,16 @@ public class DbtPackages {
     }
 
     private static Optional<List<PackageRequests.Request>> declared(Path root, String file, Catalog catalog) {
+        return stored(root, file).flatMap(content -> PackageRequests.read(file, content, catalog));
+    }
+
+    private static String other(String file) {
+        return file.equals(PackageRequests.PACKAGES_FILE) ? PackageRequests.DEPENDENCIES_FILE : PackageRequests.PACKAGES_FILE;
+    }
+
+    private static Optional<byte[]> stored(Path root, String file) {
         try {
-            return PackageRequests.read(file, Files.readAllBytes(root.resolve(file)), catalog);
+            return Optional.of(Files.readAllBytes(root.resolve(file)));
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException e) {

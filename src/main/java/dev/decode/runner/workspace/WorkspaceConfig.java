@@ -8,7 +8,7 @@ import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
-/** Each learner's dbt project on disk: quotas from the API contract and the cleanup of unused workspaces. */
+/** Each learner's dbt project on disk: quotas from the API contract, archive limits and the cleanup of unused workspaces. */
 @ConfigMapping(prefix = "runner.workspace")
 public interface WorkspaceConfig {
 
@@ -20,6 +20,21 @@ public interface WorkspaceConfig {
 
     @WithDefault("500")
     int maxFiles();
+
+    /**
+     * The largest archive body {@code PUT /api/v1/workspace} reads, compressed; the HTTP server's body limit follows
+     * it (application.properties). A workspace at its quota fits even stored without compression.
+     */
+    @WithDefault("20M")
+    MemorySize maxArchiveSize();
+
+    /** Entries of any kind an archive may hold, folders and skipped ones included; more is refused as a bomb. */
+    @WithDefault("2000")
+    int maxArchiveEntries();
+
+    /** An archive that unpacks to more than this many times the bytes it takes compressed is refused as a bomb. */
+    @WithDefault("100")
+    int maxCompressionRatio();
 
     /** A workspace (with the user's database and job logs) untouched for this long is deleted. */
     @WithDefault("7d")

@@ -15,4 +15,14 @@ public final class WorkspaceProblems {
     public static ProblemException quotaExceeded(String detail) {
         return new ProblemException(413, "quota-exceeded", "Quota exceeded", detail);
     }
+
+    /** An archive refused before anything of it was written: {@code why} is a sentence naming the entry. */
+    public static ProblemException refusedArchive(String why) {
+        return ProblemException.invalidRequest(why + " Your workspace is unchanged.");
+    }
+
+    /** An archive its format cannot make sense of: truncated, damaged, or using a feature that is not read. */
+    public static ProblemException unreadableArchive(String why) {
+        return refusedArchive("The archive cannot be read: " + why);
+    }
 }

@@ -1,5 +1,7 @@
 package dev.decode.runner.workspace;
 
+import java.io.InputStream;
+
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
@@ -12,12 +14,16 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 
+import org.jboss.resteasy.reactive.RestHeader;
 import org.jboss.resteasy.reactive.RestPath;
+import org.jboss.resteasy.reactive.RestQuery;
 import org.jboss.resteasy.reactive.RestResponse;
 
 import dev.decode.runner.platform.BlockingWork;
+import dev.decode.runner.platform.errors.QueryParameters;
 import dev.decode.runner.users.CurrentPrincipal;
 import io.quarkus.runtime.annotations.RegisterForReflection;
+import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Uni;
 
 /** The learner's dbt project files. */
@@ -26,10 +32,12 @@ import io.smallrye.mutiny.Uni;
 public class WorkspaceResource {
 
     private final Workspaces workspaces;
+    private final WorkspaceArchives archives;
     private final CurrentPrincipal principal;
 
-    WorkspaceResource(Workspaces workspaces, CurrentPrincipal principal) {
+    WorkspaceResource(Workspaces workspaces, WorkspaceArchives archives, CurrentPrincipal principal) {
         this.workspaces = workspaces;
+        this.archives = archives;
         this.principal = principal;
     }
 
@@ -87,5 +95,24 @@ public class WorkspaceResource {
     public Uni<Workspaces.FileList> reset(@Valid @NotNull(message = "Send a JSON object with the field 'template'.") Reset request) {
         String username = principal.username();
         return BlockingWork.supply(() -> workspaces.reset(username, request.template()));
+    }
+
+    /** Blocking, unlike the others: the body is read as it arrives, straight to disk, which only a worker may wait on. */
+    @PUT
+    @Consumes({ ArchiveFormat.ZIP_TYPE, ArchiveFormat.ZIP_WINDOWS_TYPE, ArchiveFormat.GZIP_TYPE, ArchiveFormat.GZIP_OLD_TYPE })
+    @Blocking
+    public WorkspaceArchives.Replaced replace(@RestHeader("Content-Type") String contentType, @RestQuery String strict,
+            InputStream body) {
+        boolean refuseSkipped = QueryParameters.flag("strict", strict, false);
+        return archives.replace(principal.username(), ArchiveFormat.of(contentType), body, refuseSkipped);
+    }
+
+    @GET
+    @Path("archive")
+    @Produces(ArchiveFormat.ZIP_TYPE)
+    public Uni<RestResponse<byte[]>> download() {
+        String username = principal.username();
+        return BlockingWork.supply(() -> RestResponse.ResponseBuilder.ok(archives.download(username), ArchiveFormat.ZIP_TYPE)
+                .header("Content-Disposition", "attachment; filename=\"workspace.zip\"").build());
     }
 }

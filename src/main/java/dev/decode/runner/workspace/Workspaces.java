@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.stream.Stream;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -27,7 +28,7 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
 /**
  * Each learner's dbt project below {@code users/<username>/workspace/}. A new learner starts with the starter
  * template. Every method blocks (files): call it on a worker. Writes of one user are serialized, so that two uploads
- * at once cannot both slip under the quota.
+ * at once cannot both slip under the quota; a whole archive ({@link WorkspaceArchives}) replaces the folder at once.
  */
 @ApplicationScoped
 public class Workspaces {
@@ -149,6 +150,14 @@ public class Workspaces {
             templates.copy(template, root);
         }
         return list(username);
+    }
+
+    /** {@code work} on the user's workspace folder, while none of their writes, resets or job starts runs. */
+    <T> T locked(String username, Function<Path, T> work) {
+        Path root = root(username);
+        synchronized (lockOf(username)) {
+            return work.apply(root);
+        }
     }
 
     /**

@@ -30,12 +30,13 @@ import dev.decode.runner.limits.OwnRedis;
 import dev.decode.runner.support.Api;
 import dev.decode.runner.support.PackagedApp;
 import dev.decode.runner.tutor.FakeUpstream;
+import dev.decode.runner.workspace.Archives;
 
 /**
  * Every capability once through the packaged artifact (the native executable in CI): each reflection, resource and
- * JNI registration the executable needs is used here — JSON in and out, DuckDB through JNI, the workspace templates,
- * a dbt child process and its SSE log, a docs page served from a file, the tutor's REST client, the Redis client,
- * health, metrics and OpenAPI.
+ * JNI registration the executable needs is used here — JSON in and out, DuckDB through JNI, the workspace templates
+ * and archives, a dbt child process and its SSE log, a docs page served from a file, the tutor's REST client, the
+ * Redis client, health, metrics and OpenAPI.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PackagedServiceIT {
@@ -193,6 +194,35 @@ class PackagedServiceIT {
         assertThat(page.headers().firstValue("Content-Type")).hasValue("text/html;charset=UTF-8");
         assertThat(page.headers().firstValue("Content-Security-Policy").orElse("")).startsWith("sandbox allow-scripts;");
         assertThat(page.body().contains("\"model.starter.customer_orders\"")).as("the page holds the manifest").isTrue();
+    }
+
+    @Test
+    void aWorkspaceTravelsAsAZipAndComesBackAsATarGz() throws Exception {
+        String token = createUser(Api.uniqueUsername("packaged_archive"));
+        HttpResponse<byte[]> download = HTTP.send(request("/api/v1/workspace/archive", token).GET().build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(download.statusCode()).isEqualTo(200);
+        Map<String, byte[]> files = Archives.unzip(download.body());
+        assertThat(files).containsKeys("dbt_project.yml", "models/marts/customer_orders.sql");
+        files.put("notes.txt", "not part of a dbt project".getBytes(StandardCharsets.UTF_8));
+
+        HttpResponse<String> zip = upload(token, "application/zip", Archives.zip(files));
+        assertThat(zip.statusCode()).as(zip.body()).isEqualTo(200);
+        assertThat(zip.body()).contains("\"path\":\"models/marts/customer_orders.sql\"")
+                .contains("\"skipped\":[{\"path\":\"notes.txt\",\"reason\":\"Only dbt_project.yml");
+        HttpResponse<String> tarGz = upload(token, "application/gzip", Archives.gnuTarGz(files));
+        assertThat(tarGz.statusCode()).as(tarGz.body()).isEqualTo(200);
+        assertThat(tarGz.body()).contains("\"path\":\"models/marts/customer_orders.sql\"").contains("\"path\":\"./notes.txt\"");
+    }
+
+    private static HttpRequest.Builder request(String path, String token) {
+        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.port + path)).header("Authorization", "Bearer " + token)
+                .timeout(Duration.ofSeconds(30));
+    }
+
+    private static HttpResponse<String> upload(String token, String contentType, byte[] archive) throws Exception {
+        return HTTP.send(request("/api/v1/workspace", token).header("Content-Type", contentType)
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(archive)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     @Test

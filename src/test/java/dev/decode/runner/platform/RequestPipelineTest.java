@@ -33,4 +33,13 @@ class RequestPipelineTest {
         assertThat(RequestPipeline.isLogStream(HttpMethod.GET, "/api/v1/jobs/abc/logsx")).isFalse();
         assertThat(RequestPipeline.isLogStream(HttpMethod.GET, "/api/v1/jobs/abc/artifacts/logs")).isFalse();
     }
+
+    @Test
+    void onlyThePutOfTheWorkspaceIsAnArchiveUpload() {
+        assertThat(RequestPipeline.isArchiveUpload(HttpMethod.PUT, "/api/v1/workspace")).isTrue();
+        assertThat(RequestPipeline.isArchiveUpload(HttpMethod.PUT, "/api/v1/workspace/")).isTrue();
+        assertThat(RequestPipeline.isArchiveUpload(HttpMethod.GET, "/api/v1/workspace")).isFalse();
+        assertThat(RequestPipeline.isArchiveUpload(HttpMethod.PUT, "/api/v1/workspace/files/models/a.sql")).isFalse();
+        assertThat(RequestPipeline.isArchiveUpload(HttpMethod.PUT, "/api/v1/workspaces")).isFalse();
+    }
 }

@@ -2,6 +2,7 @@ package dev.decode.runner.users;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
@@ -13,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.decode.runner.platform.PlatformConfig;
+import io.quarkus.runtime.configuration.MemorySize;
 
 class AdminTokenTest {
 
@@ -55,6 +57,11 @@ class AdminTokenTest {
             @Override
             public int port() {
                 return 8080;
+            }
+
+            @Override
+            public MemorySize maxBodySize() {
+                return new MemorySize(BigInteger.valueOf(2 * 1024 * 1024));
             }
 
             @Override

@@ -1,5 +1,7 @@
 package dev.decode.runner.platform.errors;
 
+import java.util.Locale;
+
 /**
  * Query parameters read as text and parsed here: bound to a number type, a value that does not parse would be
  * answered 404 by JAX-RS's rule for query parameters, without saying which one was wrong.
@@ -23,5 +25,17 @@ public final class QueryParameters {
             // answered below, with the range
         }
         throw ProblemException.invalidRequest("The parameter '" + name + "' must be a whole number between " + min + " and " + max + ".");
+    }
+
+    /** {@code true} or {@code false} as {@code value} says, {@code absent} when it is missing; 400 naming {@code name} otherwise. */
+    public static boolean flag(String name, String value, boolean absent) {
+        if (value == null) {
+            return absent;
+        }
+        return switch (value.trim().toLowerCase(Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw ProblemException.invalidRequest("The parameter '" + name + "' must be true or false.");
+        };
     }
 }

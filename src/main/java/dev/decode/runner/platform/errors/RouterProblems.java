@@ -4,17 +4,22 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.resteasy.reactive.server.vertx.VertxInputStream;
 
+import dev.decode.runner.platform.PlatformConfig;
 import dev.decode.runner.platform.RequestPipeline;
 import io.quarkus.runtime.configuration.MemorySize;
+import io.quarkus.vertx.http.runtime.RouteConstants;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.HttpException;
 
 /**
  * Failures that happen outside REST resources (no route matched, a body over the size limit, a failed filter) get
- * the same problem+json answers as everything else.
+ * the same problem+json answers as everything else. The HTTP server's body limit is the workspace archive's, the
+ * largest any route takes; every other route is held to {@code runner.max-body-size} here.
  */
 @ApplicationScoped
 class RouterProblems {
@@ -23,16 +28,26 @@ class RouterProblems {
 
     private final ProblemMapper problems;
     private final long maxBodyBytes;
+    private final long maxArchiveBytes;
 
-    RouterProblems(ProblemMapper problems, @ConfigProperty(name = "quarkus.http.limits.max-body-size") MemorySize maxBody) {
+    RouterProblems(ProblemMapper problems, PlatformConfig config,
+            @ConfigProperty(name = "quarkus.http.limits.max-body-size") MemorySize serverLimit) {
         this.problems = problems;
-        this.maxBodyBytes = maxBody.asLongValue();
+        this.maxBodyBytes = config.maxBodySize().asLongValue();
+        this.maxArchiveBytes = serverLimit.asLongValue();
     }
 
     void register(@Observes Router router) {
         router.route().order(RequestPipeline.ROUTER_FIRST).failureHandler(this::onFailure);
         // REST would refuse such a body with a bare 413; declared lengths are refused here, before any byte is read.
         router.route().order(RequestPipeline.ROUTER_FIRST).handler(this::refuseOversizedBody);
+        // A body of undeclared length is counted while it is read, against the limit Quarkus's upload-limit handler
+        // puts on the request (the server's); this lowers it for every route but the archive upload.
+        router.route().order(RouteConstants.ROUTE_ORDER_UPLOAD_LIMIT + 1).handler(this::limitUndeclaredBody);
+        // The tutor's reactive route has its body read whole by a Vert.x body handler with the server's limit; one with
+        // the lower limit reads it first, and the route's own then passes.
+        router.post(RequestPipeline.TUTOR_CHAT).order(RouteConstants.ROUTE_ORDER_UPLOAD_LIMIT + 1)
+                .handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes));
         router.errorHandler(404, rc -> problems.write(rc.response(),
                 ProblemException.notFound("No resource exists at this path."), rc.normalizedPath()));
         router.errorHandler(405, rc -> problems.write(rc.response(),
@@ -42,23 +57,45 @@ class RouterProblems {
 
     private void refuseOversizedBody(RoutingContext rc) {
         String declared = rc.request().getHeader(HttpHeaders.CONTENT_LENGTH);
-        if (declared != null && isOver(declared)) {
+        if (declared != null && isOver(declared, limitOf(rc))) {
             problems.write(rc.response().putHeader(HttpHeaders.CONNECTION, "close"), tooLarge(rc), rc.normalizedPath());
             return;
         }
         rc.next();
     }
 
-    /** A workspace file over the body limit is over the file quota too; the file API's own answer says so. */
-    private static ProblemException tooLarge(RoutingContext rc) {
-        return rc.normalizedPath().startsWith(WORKSPACE_FILES)
-                ? new ProblemException(413, "quota-exceeded", "Quota exceeded", "A workspace file may hold at most 1 MiB.")
+    private void limitUndeclaredBody(RoutingContext rc) {
+        if (rc.get(VertxInputStream.MAX_REQUEST_SIZE_KEY) != null) {
+            rc.put(VertxInputStream.MAX_REQUEST_SIZE_KEY, limitOf(rc));
+        }
+        rc.next();
+    }
+
+    private long limitOf(RoutingContext rc) {
+        return isArchiveUpload(rc) ? maxArchiveBytes : maxBodyBytes;
+    }
+
+    private static boolean isArchiveUpload(RoutingContext rc) {
+        return RequestPipeline.isArchiveUpload(rc.request().method(), rc.normalizedPath());
+    }
+
+    /** A workspace file or archive over the body limit is over a workspace quota too; the answer says which. */
+    private ProblemException tooLarge(RoutingContext rc) {
+        if (isArchiveUpload(rc)) {
+            return quotaExceeded("A workspace archive may hold at most " + maxArchiveBytes + " bytes.");
+        }
+        return rc.normalizedPath().startsWith(WORKSPACE_FILES) ? quotaExceeded("A workspace file may hold at most 1 MiB.")
                 : ProblemMapper.tooLarge();
     }
 
-    private boolean isOver(String declaredLength) {
+    /** The workspace's problem type, spelled here because the workspace package depends on this one. */
+    private static ProblemException quotaExceeded(String detail) {
+        return new ProblemException(413, "quota-exceeded", "Quota exceeded", detail);
+    }
+
+    private static boolean isOver(String declaredLength, long limit) {
         try {
-            return Long.parseLong(declaredLength.trim()) > maxBodyBytes;
+            return Long.parseLong(declaredLength.trim()) > limit;
         } catch (NumberFormatException e) {
             return false;
         }
