@@ -152,8 +152,7 @@ class WorkspaceArchiveTest {
 
         JsonPath answer = upload(token, ZIP, archive, "?strict=false").statusCode(200).extract().jsonPath();
         assertThat(answer.getList("files.path", String.class)).containsExactly("dbt_project.yml", "models/a.sql", "models/windows.sql");
-        Map<String, String> reasons = new LinkedHashMap<>();
-        answer.getList("skipped", Map.class).forEach(entry -> reasons.put((String) entry.get("path"), (String) entry.get("reason")));
+        Map<String, String> reasons = skippedReasons(answer);
         assertThat(reasons).containsOnlyKeys("proj/models/b.py", "proj/.gitignore", "proj/target/manifest.json", "proj/profiles.yml",
                 "proj/analyses/nested/dbt_project.yml", "__MACOSX/proj/models/._a.sql");
         assertThat(reasons.get("proj/models/b.py")).contains("Only .sql");
@@ -184,8 +183,7 @@ class WorkspaceArchiveTest {
 
         assertThat(answer.getList("files.path", String.class)).containsExactly("data-tests/no_rows.sql", "data/raw.csv",
                 "dbt_project.yml", "models/still.sql", "transform/a.sql");
-        Map<String, String> reasons = new LinkedHashMap<>();
-        answer.getList("skipped", Map.class).forEach(entry -> reasons.put((String) entry.get("path"), (String) entry.get("reason")));
+        Map<String, String> reasons = skippedReasons(answer);
         assertThat(reasons).containsOnlyKeys("shop/elsewhere/b.sql", "shop/packages.yml");
         assertThat(reasons.get("shop/elsewhere/b.sql")).contains("transform/", "data-tests/");
         assertThat(reasons.get("shop/packages.yml")).contains("git");
@@ -343,6 +341,12 @@ class WorkspaceArchiveTest {
 
         as(token).when().post("/api/v1/jobs/" + job + "/cancel").then().statusCode(202);
         await().atMost(Duration.ofMinutes(1)).until(() -> "cancelled".equals(status(token, job)));
+    }
+
+    private static Map<String, String> skippedReasons(JsonPath answer) {
+        Map<String, String> reasons = new LinkedHashMap<>();
+        answer.getList("skipped", Map.class).forEach(entry -> reasons.put((String) entry.get("path"), (String) entry.get("reason")));
+        return reasons;
     }
 
     private static ValidatableResponse upload(String token, String contentType, byte[] body, String query) {
