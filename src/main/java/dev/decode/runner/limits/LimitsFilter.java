@@ -3,16 +3,17 @@ package dev.decode.runner.limits;
 import java.util.List;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 
 import dev.decode.runner.platform.RequestPipeline;
 import dev.decode.runner.platform.errors.ProblemMapper;
 import dev.decode.runner.users.Principal;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.quarkus.vertx.web.RouteFilter;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.net.SocketAddress;
+import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
 /** Counts every {@code /api/**} request against its principal's windows and in-flight cap ({@link RequestPipeline#LIMIT}). */
@@ -46,8 +47,16 @@ class LimitsFilter {
                 .description("Principals with a request in flight on this instance").register(metrics);
     }
 
-    @RouteFilter(RequestPipeline.LIMIT)
-    void limit(RoutingContext rc) {
+    /**
+     * On the router itself, where a route filter of priority {@link RequestPipeline#LIMIT} would be, not as a
+     * {@code @RouteFilter}: that wrapper activates a CDI request context and sets a content type on every call, which
+     * this filter needs neither of, and which was about a quarter of its cost in a profile of the in-memory path.
+     */
+    void register(@Observes Router router) {
+        router.route().order(RequestPipeline.routerOrder(RequestPipeline.LIMIT)).handler(this::limit);
+    }
+
+    private void limit(RoutingContext rc) {
         String path = rc.normalizedPath();
         if (!RequestPipeline.isApi(path)) {
             rc.next();

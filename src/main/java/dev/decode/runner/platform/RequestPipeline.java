@@ -40,6 +40,11 @@ public final class RequestPipeline {
     private RequestPipeline() {
     }
 
+    /** Where a route filter of {@code priority} runs: a handler added to the router at this order runs in its place. */
+    public static int routerOrder(int priority) {
+        return -priority;
+    }
+
     /** {@code /api/**}: what the pipeline authenticates and limits; {@code /q/**} and the rest pass untouched. */
     public static boolean isApi(String path) {
         return path.startsWith(API);
