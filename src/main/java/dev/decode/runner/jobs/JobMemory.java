@@ -9,7 +9,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 /**
  * What the supervisor knows of memory: the {@link MemoryGauge} on the real /proc and cgroup hierarchy, what each
- * learner's jobs needed before (the peak PSS of their last job of that command: a parse needs less than a build), and
+ * learner's jobs needed before (the peak PSS of their last job of that command that ran to its end: a parse needs less
+ * than a build), and
  * the DuckDB memory limit a job gets from the headroom it started with. Thread-safe.
  */
 @ApplicationScoped
@@ -47,10 +48,15 @@ class JobMemory {
         return peaks.containsKey(new Learned(username, command));
     }
 
-    /** A peak of 0 (the job was never sampled) teaches nothing. */
-    void remember(String username, String command, long peak) {
+    /**
+     * The peak of a job that ran to its end replaces what was known; one of a job stopped early (cancelled, timed out)
+     * only raises it, since the job may have stopped before its heaviest part. A peak of 0 (the job was never sampled)
+     * teaches nothing.
+     */
+    void remember(String username, String command, long peak, boolean ranToItsEnd) {
         if (peak > 0) {
-            peaks.put(new Learned(username, command), peak);
+            peaks.compute(new Learned(username, command),
+                    (learned, known) -> ranToItsEnd ? peak : Math.max(peak, known == null ? jobDefault : known));
         }
     }
 

@@ -76,10 +76,11 @@ class JobStore {
                 .replaceWithVoid();
     }
 
-    /** The peak PSS of the learner's last job of {@code command} that recorded one. */
+    /** The peak PSS of the learner's last job of {@code command} that ran to its end and recorded one. */
     Uni<Optional<Long>> lastPeakMemory(String username, String command) {
         return postgres.execute("select peak_memory_bytes from jobs where username = $1 and command = $2 "
-                        + "and peak_memory_bytes is not null order by created_at desc limit 1", Tuple.of(username, command))
+                        + "and status in ('succeeded', 'failed') and peak_memory_bytes is not null order by created_at desc limit 1",
+                Tuple.of(username, command))
                 .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(rows.iterator().next().getLong(0)));
     }
 

@@ -265,13 +265,16 @@ public class JobSupervisor implements ActiveJobs {
         return run;
     }
 
-    /** The peak of the learner's last such job, from its record when the service has not seen one since it started. */
+    /**
+     * The peak of the learner's last such job that ran to its end, from its record when the service has not seen one
+     * since it started.
+     */
     private Uni<Void> recallPeak(String username, String command) {
         if (memory.knows(username, command)) {
             return Uni.createFrom().voidItem();
         }
         return store.lastPeakMemory(username, command)
-                .invoke(peak -> peak.ifPresent(bytes -> memory.remember(username, command, bytes)))
+                .invoke(peak -> peak.ifPresent(bytes -> memory.remember(username, command, bytes, true)))
                 .onFailure().invoke(failure -> LOG.warnf("Could not read the last peak memory username=%s reason=%s", username, failure))
                 .onFailure().recoverWithNull().replaceWithVoid();
     }
@@ -344,7 +347,7 @@ public class JobSupervisor implements ActiveJobs {
         runner.run(run).onTermination().call(() -> BlockingWork.run(() -> {
             run.ended();
             queue.finished(run);
-            memory.remember(run.username(), run.job().command().command(), run.peakMemory());
+            memory.remember(run.username(), run.job().command().command(), run.peakMemory(), !run.job().stopRequested());
             pruneDirectories(run.username());
         })).subscribe().with(ignored -> dispatch(), failure -> {
             LOG.errorf(failure, "A job ended badly id=%s", run.id());

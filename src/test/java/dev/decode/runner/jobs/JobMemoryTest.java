@@ -19,15 +19,21 @@ class JobMemoryTest {
         assertThat(memory.need("ann", "build")).as("the default").isEqualTo(160 * MIB);
         assertThat(memory.knows("ann", "build")).isFalse();
 
-        memory.remember("ann", "build", 210 * MIB);
-        memory.remember("ann", "parse", 90 * MIB);
-        memory.remember("ann", "build", 180 * MIB);
-        memory.remember("ann", "seed", 0);
+        memory.remember("ann", "build", 210 * MIB, true);
+        memory.remember("ann", "parse", 90 * MIB, true);
+        memory.remember("ann", "build", 180 * MIB, true);
+        memory.remember("ann", "seed", 0, true);
 
         assertThat(memory.need("ann", "build")).as("the last one").isEqualTo(180 * MIB);
+        memory.remember("ann", "build", 20 * MIB, false);
+        assertThat(memory.need("ann", "build")).as("a job stopped early only raises it").isEqualTo(180 * MIB);
+        memory.remember("ann", "build", 250 * MIB, false);
+        assertThat(memory.need("ann", "build")).isEqualTo(250 * MIB);
         assertThat(memory.need("ann", "parse")).isEqualTo(90 * MIB);
         assertThat(memory.need("ann", "seed")).as("a job never sampled teaches nothing").isEqualTo(160 * MIB);
         assertThat(memory.need("bob", "build")).isEqualTo(160 * MIB);
+        memory.remember("bob", "build", 30 * MIB, false);
+        assertThat(memory.need("bob", "build")).as("stopped early, below the default").isEqualTo(160 * MIB);
 
         memory.forget("ann");
         assertThat(memory.need("ann", "build")).isEqualTo(160 * MIB);
