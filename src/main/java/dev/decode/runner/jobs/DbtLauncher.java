@@ -37,8 +37,8 @@ class DbtLauncher {
     static final String TARGET = "local";
     private static final String PARTIAL_PARSE = "partial_parse.msgpack";
     /**
-     * The dbt-duckdb plugin that opens the seed files to DuckDB: its module and the list it reads are written to each
-     * job's python/ folder, which is on dbt's PYTHONPATH.
+     * The dbt-duckdb plugin that opens the seed files to DuckDB and sets its memory limit: its module, the list and
+     * the limit it reads are written to each job's python/ folder, which is on dbt's PYTHONPATH.
      */
     private static final String SEED_FILES_PLUGIN = "decode_seed_files";
     private static final String DEPS = "deps";
@@ -126,8 +126,12 @@ class DbtLauncher {
         return Optional.empty();
     }
 
-    /** Blocking: prepares the job's directory and profile and starts dbt in the user's workspace. */
-    Process start(Job job) throws IOException {
+    /**
+     * Blocking: prepares the job's directory and profile and starts dbt in the user's workspace, DuckDB held to
+     * {@code duckdbMemoryLimit} bytes (in local mode: the plugin sets it, since a limit in the profile would change
+     * the profile's hash from job to job, and dbt would parse the whole project again).
+     */
+    Process start(Job job, long duckdbMemoryLimit) throws IOException {
         Path dbt = executable().orElseThrow(() -> new IllegalStateException("the dbt executable " + config.dbtExecutable() + " is missing"));
         Path dir = jobDir(job.username(), job.id());
         Path target = dir.resolve("target");
@@ -136,6 +140,7 @@ class DbtLauncher {
         Path python = Files.createDirectories(dir.resolve("python"));
         Files.writeString(python.resolve(SEED_FILES_PLUGIN + ".py"), seedFilesPlugin);
         json.writeValue(python.resolve("seed_files.json").toFile(), workspaces.seedFiles(job.username()));
+        json.writeValue(python.resolve("memory_limit.json").toFile(), duckdbSize(duckdbMemoryLimit));
         Path saved = partialParse(job.username());
         if (Files.exists(saved)) {
             Files.copy(saved, target.resolve(PARTIAL_PARSE), StandardCopyOption.REPLACE_EXISTING);
@@ -223,8 +228,9 @@ class DbtLauncher {
      * Local mode: the user's DuckDB file with {@code learn} attached read-only. DuckDB's file access is turned off
      * per connection after the attach, so models can read neither files nor other users' databases; only the
      * project's seed files, as the job found them after the workspace check, stay readable through the plugin, so
-     * that seeds load with dbt-duckdb's fast path. MotherDuck mode: the token reaches dbt only through this
-     * child's environment, never written to the profile.
+     * that seeds load with dbt-duckdb's fast path; the plugin sets the job's memory limit too. MotherDuck mode: the
+     * token reaches dbt only through this child's environment, never written to the profile, and DuckDB gets the
+     * configured memory limit.
      */
     String profile(String username) {
         StringBuilder yaml = new StringBuilder(PROFILE + ":\n  target: " + TARGET + "\n  outputs:\n    " + TARGET + ":\n")
@@ -239,11 +245,18 @@ class DbtLauncher {
                     .append("      attach:\n        - path: ").append(quote(learnCatalog.path().toString())).append('\n');
         }
         yaml.append("          alias: ").append(WarehouseFiles.LEARN).append("\n          read_only: true\n")
-                .append("      settings:\n        memory_limit: ").append(quote(config.process().duckdbMemoryLimit())).append('\n');
-        if (warehouseConfig.motherduckToken().isEmpty()) {
+                .append("      settings:\n");
+        if (warehouseConfig.motherduckToken().isPresent()) {
+            yaml.append("        memory_limit: ").append(quote(duckdbSize(config.process().duckdbMemoryLimit().asLongValue()))).append('\n');
+        } else {
             yaml.append("        enable_external_access: false\n");
         }
         return yaml.toString();
+    }
+
+    /** A size as DuckDB's settings take it. */
+    private static String duckdbSize(long bytes) {
+        return bytes / 1024 + "KiB";
     }
 
     /** A JSON string is a valid YAML scalar, whatever characters the path holds. */

@@ -124,7 +124,7 @@ final class Job {
     }
 
     synchronized JobView view() {
-        return new JobView(id, command.command(), command.args(), status, null, createdAt, startedAt, finishedAt, exitCode,
+        return new JobView(id, command.command(), command.args(), status, null, null, createdAt, startedAt, finishedAt, exitCode,
                 progress(), List.copyOf(new ArrayList<>(nodes.values())));
     }
 

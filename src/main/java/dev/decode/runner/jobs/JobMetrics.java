@@ -9,8 +9,9 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.BaseUnits;
 
-/** Queued and running gauges, finished jobs by status, run time and queue wait histograms. */
+/** Queued and running gauges, the memory budget and headroom, finished jobs by status, run time and queue wait histograms. */
 @ApplicationScoped
 class JobMetrics {
 
@@ -29,6 +30,14 @@ class JobMetrics {
     void watch(Supplier<Number> queued, Supplier<Number> running) {
         Gauge.builder("runner.jobs.queued", queued).description("dbt jobs waiting to start").register(registry);
         Gauge.builder("runner.jobs.running", running).description("dbt jobs running").register(registry);
+    }
+
+    /** As of the last admission pass (they run while jobs run or wait); the headroom is negative over the budget. */
+    void watchMemory(Supplier<Number> budget, Supplier<Number> headroom) {
+        Gauge.builder("runner.jobs.memory.budget.bytes", budget).description("Memory the service and its dbt jobs may use")
+                .baseUnit(BaseUnits.BYTES).register(registry);
+        Gauge.builder("runner.jobs.memory.headroom.bytes", headroom).description("Memory budget less what the service and its dbt jobs use")
+                .baseUnit(BaseUnits.BYTES).register(registry);
     }
 
     void started(JobView job) {

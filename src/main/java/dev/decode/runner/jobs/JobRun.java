@@ -5,8 +5,9 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * One job the service holds in memory, from submission until it is dropped a while after its end: its state, its log
- * feed, its timers and, once dbt runs, its process group, which cancel and the timers signal. The process is started
- * under the same lock as the signals, so that a stop requested before the start prevents it and one after reaches it.
+ * feed, its timers, the memory it started with and, once dbt runs, its process group, which cancel and the timers
+ * signal, and the PSS its processes were last sampled at and peaked at. The process is started under the same lock as
+ * the signals, so that a stop requested before the start prevents it and one after reaches it.
  */
 final class JobRun {
 
@@ -21,6 +22,9 @@ final class JobRun {
     private final JobTimers timers;
     private final CompletableFuture<Void> ending = new CompletableFuture<>();
     private long pgid = -1;
+    private long duckdbMemoryLimit;
+    private long memoryInUse;
+    private long peakMemory;
 
     JobRun(Job job, JobFeed feed, JobTimers timers) {
         this.job = job;
@@ -55,6 +59,30 @@ final class JobRun {
 
     synchronized long pgid() {
         return pgid;
+    }
+
+    /** The job starts with this DuckDB memory limit, set from the headroom it got. */
+    synchronized void admitted(long duckdbLimit) {
+        duckdbMemoryLimit = duckdbLimit;
+    }
+
+    synchronized long duckdbMemoryLimit() {
+        return duckdbMemoryLimit;
+    }
+
+    /** The PSS of the job's processes now (0 once they are gone). */
+    synchronized void sampled(long pss) {
+        memoryInUse = pss;
+        peakMemory = Math.max(peakMemory, pss);
+    }
+
+    synchronized long memoryInUse() {
+        return memoryInUse;
+    }
+
+    /** The highest PSS sampled; 0 when the job was never sampled while dbt ran. */
+    synchronized long peakMemory() {
+        return peakMemory;
     }
 
     /** Blocking: the started process, or empty when a stop came first or {@code launch} refused. */

@@ -73,10 +73,13 @@ class JobRunner {
                 }));
     }
 
-    /** Records the job's final state, ends its log and counts it; a job cancelled while queued ends here too. */
+    /**
+     * Records the job's final state and its peak memory, ends its log and counts it; a job cancelled while queued ends
+     * here too.
+     */
     Uni<Void> recordEnd(JobRun run) {
         JobView view = run.job().view();
-        return saveEnd(view).chain(() -> BlockingWork.run(() -> {
+        return saveEnd(view, run.peakMemory() > 0 ? run.peakMemory() : null).chain(() -> BlockingWork.run(() -> {
             run.feed().end(view);
             metrics.finished(view);
             LOG.infof("Job ended id=%s status=%s exitCode=%s", view.id(), view.status().wire(), view.exitCode());
@@ -142,7 +145,7 @@ class JobRunner {
             LOG.infof("Job refused before dbt started id=%s username=%s", run.id(), run.username());
             return null;
         }
-        Process process = launcher.start(run.job());
+        Process process = launcher.start(run.job(), run.duckdbMemoryLimit());
         LOG.infof("Job started id=%s username=%s pid=%d", run.id(), run.username(), process.pid());
         return process;
     }
@@ -190,10 +193,10 @@ class JobRunner {
      * The final state, written now or, while PostgreSQL is unreachable, once it answers again: the job's end does not
      * wait for the outage, and its record is not left running to be marked interrupted at the next start.
      */
-    private Uni<Void> saveEnd(JobView view) {
-        return store.finished(view).onFailure(Postgres.Unavailable.class).recoverWithUni(outage -> {
+    private Uni<Void> saveEnd(JobView view, Long peakMemory) {
+        return store.finished(view, peakMemory).onFailure(Postgres.Unavailable.class).recoverWithUni(outage -> {
             LOG.infof("PostgreSQL unreachable, the end of the job is recorded when it answers again id=%s", view.id());
-            store.finished(view).onFailure(Postgres.Unavailable.class).retry()
+            store.finished(view, peakMemory).onFailure(Postgres.Unavailable.class).retry()
                     .withBackOff(Duration.ofSeconds(1), Duration.ofSeconds(30)).expireIn(END_RETRY_FOR.toMillis())
                     .subscribe().with(ignored -> LOG.infof("Recorded the end of a job after an outage id=%s", view.id()),
                             failure -> LOG.errorf("Could not record the end of a job id=%s reason=%s", view.id(), failure));

@@ -67,12 +67,21 @@ class JobStore {
                 .replaceWithVoid();
     }
 
-    Uni<Void> finished(JobView job) {
+    /** The final state, with the peak PSS of the job's processes (null when none was sampled). */
+    Uni<Void> finished(JobView job, Long peakMemory) {
         return postgres.execute("update jobs set status = $2, started_at = $3, finished_at = $4, exit_code = $5, "
-                        + "progress_completed = $6, progress_total = $7, nodes = $8::text::jsonb where id = $1",
+                        + "progress_completed = $6, progress_total = $7, nodes = $8::text::jsonb, peak_memory_bytes = $9 where id = $1",
                 Tuple.from(Arrays.asList(job.id(), job.status().wire(), utc(job.startedAt()), utc(job.finishedAt()),
-                        job.exitCode(), job.progress().completed(), job.progress().total(), write(job.nodes()))))
+                        job.exitCode(), job.progress().completed(), job.progress().total(), write(job.nodes()), peakMemory)))
                 .replaceWithVoid();
+    }
+
+    /** The peak PSS of the learner's last job of {@code command} that ran to its end and recorded one. */
+    Uni<Optional<Long>> lastPeakMemory(String username, String command) {
+        return postgres.execute("select peak_memory_bytes from jobs where username = $1 and command = $2 "
+                        + "and status in ('succeeded', 'failed') and peak_memory_bytes is not null order by created_at desc limit 1",
+                Tuple.of(username, command))
+                .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(rows.iterator().next().getLong(0)));
     }
 
     Uni<Optional<JobView>> find(String username, String id) {
@@ -99,7 +108,7 @@ class JobStore {
 
     private JobView toView(Row row) {
         return new JobView(row.getString("id"), row.getString("command"), read(row.getString("args"), new TypeReference<List<String>>() { }),
-                JobStatus.fromWire(row.getString("status")).orElseThrow(), null, instant(row, "created_at"),
+                JobStatus.fromWire(row.getString("status")).orElseThrow(), null, null, instant(row, "created_at"),
                 instant(row, "started_at"), instant(row, "finished_at"), row.getInteger("exit_code"),
                 new JobView.Progress(row.getInteger("progress_completed"), row.getInteger("progress_total")),
                 read(row.getString("nodes"), new TypeReference<List<JobView.Node>>() { }));

@@ -13,6 +13,10 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.ToLongFunction;
 import java.util.stream.Collectors;
 
 import jakarta.annotation.Priority;
@@ -35,9 +39,11 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
 
 /**
- * Owns the jobs in memory: queues submissions, starts what {@link JobQueue} allows ({@link JobRunner} runs each on
- * worker threads), stops jobs on cancel and at the maximum run time, drops finished jobs from memory after a while,
- * and at start-up marks what a stopped service left queued or running as interrupted.
+ * Owns the jobs in memory: queues submissions, starts what {@link JobQueue} allows with the memory {@link JobMemory}
+ * reads ({@link JobRunner} runs each on worker threads), stops jobs on cancel and at the maximum run time, drops
+ * finished jobs from memory after a while, and at start-up marks what a stopped service left queued or running as
+ * interrupted. While jobs run or wait, a pass every {@code memory-sample-every} samples each running job's memory and
+ * starts what fits; a job ending or submitted runs a pass at once. Passes run one at a time, on worker threads.
  */
 @ApplicationScoped
 public class JobSupervisor implements ActiveJobs {
@@ -52,27 +58,36 @@ public class JobSupervisor implements ActiveJobs {
     private final Vertx vertx;
     private final ObjectMapper json;
     private final Clock clock;
+    private final JobMemory memory;
     private final JobQueue<JobRun> queue;
     /** Every job in memory, queued, running or recently finished. */
     private final Map<String, JobRun> runs = new ConcurrentHashMap<>();
+    /** Passes asked for and not yet run; the pass that takes it from 0 runs them, one after the other. */
+    private final AtomicInteger passesAsked = new AtomicInteger();
+    private final AtomicBoolean passScheduled = new AtomicBoolean();
+    private final AtomicReference<MemoryGauge.Reading> lastReading = new AtomicReference<>();
+    private final AtomicBoolean gaugeFailing = new AtomicBoolean();
 
-    JobSupervisor(JobsConfig config, JobStore store, DbtLauncher launcher, JobRunner runner,
+    JobSupervisor(JobsConfig config, JobStore store, DbtLauncher launcher, JobRunner runner, JobMemory memory,
             Vertx vertx, JobMetrics metrics, ObjectMapper json, Clock clock) {
         this.config = config;
         this.store = store;
         this.launcher = launcher;
         this.runner = runner;
+        this.memory = memory;
         this.vertx = vertx;
         this.json = json;
         this.clock = clock;
         this.queue = new JobQueue<>(config.maxRunning(), config.queueCapacity(), config.maxQueuedJobs(), JobRun::username);
         metrics.watch(queue::queuedCount, queue::runningCount);
+        metrics.watchMemory(() -> reading(MemoryGauge.Reading::budget), () -> reading(MemoryGauge.Reading::headroom));
     }
 
     public Uni<JobView> submit(String username, DbtCommand.Request request) {
         DbtCommand command = DbtCommand.from(request, json);
         Job job = new Job(UUID.randomUUID().toString(), username, command, clock);
         return store.insert(username, job.view())
+                .chain(() -> recallPeak(username, command.command()))
                 .chain(() -> BlockingWork.supply(() -> enqueue(job))
                         .onFailure().call(() -> store.delete(job.id())))
                 .map(run -> {
@@ -171,6 +186,7 @@ public class JobSupervisor implements ActiveJobs {
 
     void onUserDeleting(@Observes @Priority(UserDeleting.JOBS) UserDeleting event) throws Exception {
         cancelAllOf(event.username());
+        memory.forget(event.username());
     }
 
     @Override
@@ -249,20 +265,99 @@ public class JobSupervisor implements ActiveJobs {
         return run;
     }
 
-    /** Starts what the queue allows; each job, once ended, frees its place and starts the next. Never blocks. */
+    /**
+     * The peak of the learner's last such job that ran to its end, from its record when the service has not seen one
+     * since it started.
+     */
+    private Uni<Void> recallPeak(String username, String command) {
+        if (memory.knows(username, command)) {
+            return Uni.createFrom().voidItem();
+        }
+        return store.lastPeakMemory(username, command)
+                .invoke(peak -> peak.ifPresent(bytes -> memory.remember(username, command, bytes, true)))
+                .onFailure().invoke(failure -> LOG.warnf("Could not read the last peak memory username=%s reason=%s", username, failure))
+                .onFailure().recoverWithNull().replaceWithVoid();
+    }
+
+    /** Asks for a pass that starts what the queue allows; never blocks. */
     private void dispatch() {
-        for (JobRun run : queue.takeStartable()) {
-            run.job().start();
-            run.timers().after(config.maxRunTime(), () -> onMaxRunTime(run));
-            runner.run(run).onTermination().call(() -> BlockingWork.run(() -> {
-                run.ended();
-                queue.finished(run);
-                pruneDirectories(run.username());
-            })).subscribe().with(ignored -> dispatch(), failure -> {
-                LOG.errorf(failure, "A job ended badly id=%s", run.id());
+        if (passesAsked.getAndIncrement() == 0) {
+            pass();
+        }
+    }
+
+    /** One pass on a worker thread; the passes asked for meanwhile are served by one more after it. */
+    private void pass() {
+        int asked = passesAsked.get();
+        BlockingWork.supply(this::admit).subscribe().with(admitted -> {
+            admitted.forEach(admission -> launch(admission.job()));
+            passed(asked);
+        }, failure -> {
+            LOG.errorf(failure, "Could not start queued jobs");
+            passed(asked);
+        });
+    }
+
+    private void passed(int asked) {
+        if (passesAsked.addAndGet(-asked) > 0) {
+            pass();
+        } else if (queue.runningCount() + queue.queuedCount() > 0 && passScheduled.compareAndSet(false, true)) {
+            vertx.setTimer(config.memorySampleEvery().toMillis(), id -> {
+                passScheduled.set(false);
                 dispatch();
             });
         }
+    }
+
+    /**
+     * Blocking: samples the running jobs' memory and moves the jobs that fit from queued to running. While the memory
+     * cannot be read, jobs start as the running slots allow (logged once).
+     */
+    private List<JobQueue.Admitted<JobRun>> admit() {
+        List<JobRun> running = queue.running();
+        long headroom = Long.MAX_VALUE;
+        try {
+            MemoryGauge.Reading reading = memory.read(running.stream().map(JobRun::pgid).filter(pgid -> pgid > 0).toList());
+            running.stream().filter(run -> run.pgid() > 0).forEach(run -> run.sampled(reading.treeOf(run.pgid())));
+            lastReading.set(reading);
+            headroom = reading.headroom();
+            if (gaugeFailing.compareAndSet(true, false)) {
+                LOG.infof("Memory readable again budget=%d used=%d", reading.budget(), reading.used());
+            }
+        } catch (RuntimeException e) {
+            if (gaugeFailing.compareAndSet(false, true)) {
+                LOG.warnf("Cannot read memory use, jobs start as the running slots allow reason=%s", e);
+            }
+        }
+        List<JobQueue.Admitted<JobRun>> admitted = queue.takeStartable(headroom,
+                run -> memory.need(run.username(), run.job().command().command()), JobRun::memoryInUse);
+        for (JobQueue.Admitted<JobRun> admission : admitted) {
+            JobRun run = admission.job();
+            run.admitted(memory.duckdbLimit(admission.headroom()));
+            run.job().start();
+            LOG.infof("Job admitted id=%s need=%d headroom=%d duckdbMemoryLimit=%d", run.id(), admission.need(),
+                    admission.headroom(), run.duckdbMemoryLimit());
+        }
+        return admitted;
+    }
+
+    /** Runs an admitted job; once ended it frees its place, teaches its peak and asks for a pass. Never blocks. */
+    private void launch(JobRun run) {
+        run.timers().after(config.maxRunTime(), () -> onMaxRunTime(run));
+        runner.run(run).onTermination().call(() -> BlockingWork.run(() -> {
+            run.ended();
+            queue.finished(run);
+            memory.remember(run.username(), run.job().command().command(), run.peakMemory(), !run.job().stopRequested());
+            pruneDirectories(run.username());
+        })).subscribe().with(ignored -> dispatch(), failure -> {
+            LOG.errorf(failure, "A job ended badly id=%s", run.id());
+            dispatch();
+        });
+    }
+
+    private long reading(ToLongFunction<MemoryGauge.Reading> value) {
+        MemoryGauge.Reading reading = lastReading.get();
+        return reading == null ? 0 : value.applyAsLong(reading);
     }
 
     private void onMaxRunTime(JobRun run) {
@@ -305,6 +400,7 @@ public class JobSupervisor implements ActiveJobs {
     }
 
     private JobView view(JobRun run) {
-        return run.job().view().withQueuePosition(queue.position(run));
+        JobQueue.Wait wait = queue.waitingFor(run);
+        return run.job().view().inQueue(queue.position(run), wait == null ? null : wait.wire());
     }
 }

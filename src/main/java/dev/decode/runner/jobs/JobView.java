@@ -5,10 +5,10 @@ import java.util.List;
 
 import io.quarkus.runtime.annotations.RegisterForReflection;
 
-/** A job as clients see it (the contract's job object). */
+/** A job as clients see it (the contract's job object); a queued job says what it is waiting for. */
 @RegisterForReflection
 public record JobView(String id, String command, List<String> args, JobStatus status, Integer queuePosition,
-        Instant createdAt, Instant startedAt, Instant finishedAt, Integer exitCode, Progress progress, List<Node> nodes) {
+        String waitingFor, Instant createdAt, Instant startedAt, Instant finishedAt, Integer exitCode, Progress progress, List<Node> nodes) {
 
     @RegisterForReflection
     public record Progress(int completed, int total) {
@@ -18,7 +18,7 @@ public record JobView(String id, String command, List<String> args, JobStatus st
     public record Node(String uniqueId, String resourceType, String status, Double executionTime, String message) {
     }
 
-    JobView withQueuePosition(Integer position) {
-        return new JobView(id, command, args, status, position, createdAt, startedAt, finishedAt, exitCode, progress, nodes);
+    JobView inQueue(Integer position, String reason) {
+        return new JobView(id, command, args, status, position, reason, createdAt, startedAt, finishedAt, exitCode, progress, nodes);
     }
 }

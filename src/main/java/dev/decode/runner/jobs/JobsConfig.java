@@ -6,7 +6,7 @@ import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
-/** The dbt job supervisor: how many run, for how long, and the limits each dbt process runs under. */
+/** The dbt job supervisor: how many run, in how much memory, for how long, and the limits each dbt process runs under. */
 @ConfigMapping(prefix = "runner.jobs")
 public interface JobsConfig {
 
@@ -14,9 +14,33 @@ public interface JobsConfig {
     @WithDefault("dbt")
     String dbtExecutable();
 
-    /** Jobs running at once across all users; each dbt process adds about 140 MB (PSS), most of it Python's imports. */
+    /**
+     * Jobs running at once across all users, an upper bound beside memory ({@link #memoryBudget}); each dbt process adds
+     * about 140 MB (PSS), most of it Python's imports.
+     */
     @WithDefault("3")
     int maxRunning();
+
+    /**
+     * The memory the service and its dbt processes may use together ({@code RUNNER_MEMORY_BUDGET}). Under a cgroup v2
+     * memory limit (a container's) the lower of the two counts, and the use is the cgroup's; without one the use is the
+     * PSS of the service's process tree. A queued job starts only when the headroom left covers what the learner's last
+     * job of that command peaked at ({@link #jobMemory} before there is one), oldest first; nothing is stopped for
+     * memory, and when nothing runs the oldest job starts whatever the headroom, so that a small budget never blocks.
+     */
+    @WithDefault("512M")
+    MemorySize memoryBudget();
+
+    /** What a job is expected to need while its learner has no recorded peak for its command. */
+    @WithDefault("160M")
+    MemorySize jobMemory();
+
+    /**
+     * How often, while jobs run or wait, the tree's memory is read: it samples each running job's peak and starts
+     * waiting jobs once memory frees.
+     */
+    @WithDefault("500ms")
+    Duration memorySampleEvery();
 
     /** Jobs of one user queued or running at once; beyond it their submissions get 429 job-queue-full. */
     @WithDefault("3")
@@ -81,8 +105,11 @@ public interface JobsConfig {
         @WithDefault("256")
         int openFiles();
 
-        /** DuckDB's own memory cap inside each job. */
-        @WithDefault("128MB")
-        String duckdbMemoryLimit();
+        /**
+         * DuckDB's memory cap inside each job at most: a job gets the headroom it started with, within this and a
+         * minimum of 64M.
+         */
+        @WithDefault("128M")
+        MemorySize duckdbMemoryLimit();
     }
 }

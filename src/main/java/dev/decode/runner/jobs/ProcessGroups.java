@@ -5,7 +5,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -39,23 +41,35 @@ final class ProcessGroups {
     /** The live (not zombie) processes of the group. */
     static List<Long> members(long pgid) {
         List<Long> members = new ArrayList<>();
-        try (Stream<Path> entries = Files.list(PROC)) {
+        stats(PROC).forEach((pid, stat) -> {
+            if (!"Z".equals(stat[0]) && Long.parseLong(stat[2]) == pgid) {
+                members.add(pid);
+            }
+        });
+        return members;
+    }
+
+    /** Every process under {@code proc} (the real one is /proc) with the fields of its stat, by pid. */
+    static Map<Long, String[]> stats(Path proc) {
+        Map<Long, String[]> stats = new HashMap<>();
+        try (Stream<Path> entries = Files.list(proc)) {
             entries.map(path -> path.getFileName().toString()).filter(name -> name.chars().allMatch(Character::isDigit))
                     .forEach(name -> {
-                        String[] stat = stat(Long.parseLong(name));
-                        if (stat != null && !"Z".equals(stat[0]) && Long.parseLong(stat[2]) == pgid) {
-                            members.add(Long.parseLong(name));
+                        long pid = Long.parseLong(name);
+                        String[] stat = stat(proc, pid);
+                        if (stat != null) {
+                            stats.put(pid, stat);
                         }
                     });
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException("could not list /proc", e);
+            throw new java.io.UncheckedIOException("could not list " + proc, e);
         }
-        return members;
+        return stats;
     }
 
     /** The process group of {@code pid}; -1 when it is gone. */
     static long groupOf(long pid) {
-        String[] stat = stat(pid);
+        String[] stat = stat(PROC, pid);
         return stat == null ? -1 : Long.parseLong(stat[2]);
     }
 
@@ -83,9 +97,9 @@ final class ProcessGroups {
     }
 
     /** Fields after the command name of /proc/<pid>/stat: state, ppid, pgrp, ...; null when the process is gone. */
-    private static String[] stat(long pid) {
+    private static String[] stat(Path proc, long pid) {
         try {
-            String stat = Files.readString(PROC.resolve(Long.toString(pid)).resolve("stat"));
+            String stat = Files.readString(proc.resolve(Long.toString(pid)).resolve("stat"));
             return stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         } catch (IOException | RuntimeException e) {
             return null;

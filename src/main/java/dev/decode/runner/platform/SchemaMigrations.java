@@ -44,7 +44,8 @@ class SchemaMigrations {
 
     private static final Logger LOG = Logger.getLogger(SchemaMigrations.class);
     /** In order; a new script goes at the end, and an applied one never changes. */
-    static final List<String> SCRIPTS = List.of("V1__users.sql", "V2__query_history.sql", "V3__jobs.sql");
+    static final List<String> SCRIPTS = List.of("V1__users.sql", "V2__query_history.sql", "V3__jobs.sql",
+            "V4__job_peak_memory.sql");
     static final String FOLDER = "db/migration/";
     private static final Pattern NAME = Pattern.compile("V(\\d+)__[a-z0-9_]+\\.sql");
     /** Any constant shared by every instance of the service; "decode" in ASCII. */

@@ -27,6 +27,9 @@ final class JobApi {
     record Event(String id, String name, String data) {
     }
 
+    /** A model that keeps, as a table, the memory limit DuckDB ran it with. */
+    static final String MEMORY_PROBE = "{{ config(materialized='table') }}\nselect current_setting('memory_limit') as memory_limit\n";
+
     private JobApi() {
     }
 
@@ -43,6 +46,18 @@ final class JobApi {
         await().atMost(atMost).pollInterval(Duration.ofMillis(200))
                 .until(() -> !List.of("queued", "running").contains(job(token, id).getString("status")));
         return job(token, id);
+    }
+
+    /** Puts {@link #MEMORY_PROBE} into the learner's workspace and submits {@code dbt run} of it; returns the job id. */
+    static String submitMemoryProbe(String token) {
+        put(token, "models/memory_probe.sql", MEMORY_PROBE);
+        return submit(token, Map.of("command", "run", "select", "memory_probe"));
+    }
+
+    /** What the memory probe's table holds, as DuckDB shows a size ("64.0 MiB"). */
+    static String probedMemoryLimit(String token) {
+        return as(token).contentType(ContentType.JSON).body(Map.of("sql", "select memory_limit from memory_probe"))
+                .when().post("/api/v1/queries").then().statusCode(200).extract().path("rows[0][0]");
     }
 
     static void put(String token, String path, String content) {

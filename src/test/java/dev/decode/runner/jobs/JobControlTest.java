@@ -164,9 +164,67 @@ class JobControlTest {
         JsonPath last = JobApi.job(token, ids.get(2));
         assertThat(last.getString("status")).isEqualTo("queued");
         assertThat(last.getInt("queuePosition")).isPositive();
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(JobApi.job(token, ids.get(2)).getString("waitingFor"))
+                .as("the learner's first job holds their database").isEqualTo("database"));
         as(token).when().post("/api/v1/jobs/" + ids.get(2) + "/cancel").then().statusCode(202).body("status", equalTo("cancelled"));
         ids.forEach(id -> as(token).post("/api/v1/jobs/" + id + "/cancel"));
         ids.forEach(id -> assertThat(JobApi.awaitEnd(token, id, Duration.ofMinutes(1)).getString("status")).isIn("cancelled", "succeeded"));
+    }
+
+    @Test
+    void aFourthLearnersJobWaitsForASlotWhileThreeRunAndDuckDbGetsItsWholeLimit() throws Exception {
+        List<String> tokens = new ArrayList<>();
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            tokens.add(createUser(uniqueUsername("slot")));
+            ids.add(startSlowJob(tokens.get(i)));
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> java.util.stream.IntStream.range(0, 3)
+                .allMatch(i -> "running".equals(JobApi.job(tokens.get(i), ids.get(i)).getString("status"))));
+        String fourth = createUser(uniqueUsername("slot"));
+        String probe = JobApi.submitMemoryProbe(fourth);
+
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(JobApi.job(fourth, probe).getString("waitingFor")).isEqualTo("slot"));
+        assertThat(JobApi.job(fourth, probe).getInt("queuePosition")).isEqualTo(1);
+
+        for (int i = 0; i < 3; i++) {
+            as(tokens.get(i)).when().post("/api/v1/jobs/" + ids.get(i) + "/cancel").then().statusCode(202);
+        }
+        assertThat(JobApi.awaitEnd(fourth, probe, Duration.ofMinutes(3)).getString("status")).isEqualTo("succeeded");
+        assertThat(JobApi.probedMemoryLimit(fourth)).as("ample headroom: the configured limit").isEqualTo("128.0 MiB");
+        for (int i = 0; i < 3; i++) {
+            assertThat(JobApi.awaitEnd(tokens.get(i), ids.get(i), GRACE.plusSeconds(20)).getString("status")).isEqualTo("cancelled");
+        }
+    }
+
+    @Test
+    void aLearnerWhoseLastJobPeakedAboveTheHeadroomWaitsForMemoryAndTheNextPeakIsLearned() throws Exception {
+        String username = uniqueUsername("heavy");
+        String token = createUser(username);
+        pool.preparedQuery("insert into jobs (id, username, command, args, status, created_at, finished_at, peak_memory_bytes) "
+                        + "values ($1, $2, 'parse', '[\"parse\"]', 'succeeded', now(), now(), $3)")
+                .execute(Tuple.of("peak-" + username, username, 1L << 50)).await().atMost(Duration.ofSeconds(5));
+        String other = createUser(uniqueUsername("light"));
+        String running = startSlowJob(other);
+
+        String heavy = JobApi.submit(token, Map.of("command", "parse"));
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(JobApi.job(token, heavy).getString("waitingFor"))
+                .as("its recorded peak passes the 64G budget of the tests").isEqualTo("memory"));
+
+        as(other).when().post("/api/v1/jobs/" + running + "/cancel").then().statusCode(202);
+        assertThat(JobApi.awaitEnd(token, heavy, Duration.ofMinutes(3)).getString("status")).isEqualTo("succeeded");
+        long learned = pool.preparedQuery("select peak_memory_bytes from jobs where id = $1").execute(Tuple.of(heavy))
+                .await().atMost(Duration.ofSeconds(5)).iterator().next().getLong(0);
+        assertThat(learned).as("the real peak of dbt parse").isBetween(10L << 20, 1L << 32);
+
+        JobApi.awaitEnd(other, running, GRACE.plusSeconds(20));
+
+        String again = startSlowJob(other);
+        String next = JobApi.submit(token, Map.of("command", "parse"));
+        assertThat(JobApi.awaitEnd(token, next, Duration.ofMinutes(3)).getString("status")).isEqualTo("succeeded");
+        assertThat(JobApi.job(other, again).getString("status")).as("the parse fitted beside it").isEqualTo("running");
+        as(other).when().post("/api/v1/jobs/" + again + "/cancel").then().statusCode(202);
+        JobApi.awaitEnd(other, again, GRACE.plusSeconds(20));
     }
 
     @Test

@@ -15,23 +15,31 @@ import io.smallrye.config.EnvConfigSource;
 import io.smallrye.config.PropertiesConfigSource;
 import io.smallrye.config.SmallRyeConfigBuilder;
 
-/** The jobs own the per-user queue limit; the name the README documents, from the limits' section, still sets it. */
+/** Settings whose names the README documents apart from the runner.jobs prefix. */
 class JobsConfigTest {
 
     @Test
     void theDocumentedLimitsVariableSetsTheQueuedJobsOfAUser() throws IOException {
-        assertThat(maxQueuedJobs(Map.of())).isEqualTo(3);
-        assertThat(maxQueuedJobs(Map.of("RUNNER_LIMITS_MAX_QUEUED_JOBS", "7"))).isEqualTo(7);
-        assertThat(maxQueuedJobs(Map.of("RUNNER_JOBS_MAX_QUEUED_JOBS", "5", "RUNNER_LIMITS_MAX_QUEUED_JOBS", "7"))).isEqualTo(5);
+        assertThat(config(Map.of()).maxQueuedJobs()).isEqualTo(3);
+        assertThat(config(Map.of("RUNNER_LIMITS_MAX_QUEUED_JOBS", "7")).maxQueuedJobs()).isEqualTo(7);
+        assertThat(config(Map.of("RUNNER_JOBS_MAX_QUEUED_JOBS", "5", "RUNNER_LIMITS_MAX_QUEUED_JOBS", "7")).maxQueuedJobs()).isEqualTo(5);
     }
 
-    private static int maxQueuedJobs(Map<String, String> environment) throws IOException {
+    @Test
+    void theMemoryBudgetIs512MUnlessRunnerMemoryBudgetSaysOtherwise() throws IOException {
+        assertThat(config(Map.of()).memoryBudget().asLongValue()).isEqualTo(512L << 20);
+        assertThat(config(Map.of("RUNNER_MEMORY_BUDGET", "400M")).memoryBudget().asLongValue()).isEqualTo(400L << 20);
+        assertThat(config(Map.of("RUNNER_JOBS_MEMORY_BUDGET", "1G")).memoryBudget().asLongValue()).isEqualTo(1L << 30);
+    }
+
+    /** The jobs' settings as the service reads them from application.properties (no test profile) and {@code environment}. */
+    static JobsConfig config(Map<String, String> environment) throws IOException {
         return new SmallRyeConfigBuilder().addDefaultInterceptors()
                 .withSources(new PropertiesConfigSource(JobsConfigTest.class.getResource("/application.properties"), 250))
                 .withSources(new EnvConfigSource(environment, 300))
                 .withConverter(Duration.class, 200, new DurationConverter())
                 .withConverter(MemorySize.class, 200, new MemorySizeConverter())
                 .withMapping(JobsConfig.class)
-                .build().getConfigMapping(JobsConfig.class).maxQueuedJobs();
+                .build().getConfigMapping(JobsConfig.class);
     }
 }
