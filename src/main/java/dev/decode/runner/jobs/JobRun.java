@@ -2,6 +2,7 @@ package dev.decode.runner.jobs;
 
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One job the service holds in memory, from submission until it is dropped a while after its end: its state, its log
@@ -22,9 +23,10 @@ final class JobRun {
     private final JobTimers timers;
     private final CompletableFuture<Void> ending = new CompletableFuture<>();
     private long pgid = -1;
-    private long duckdbMemoryLimit;
-    private long memoryInUse;
-    private long peakMemory;
+    // Apart from the start lock, which is held while a process launches: a memory pass must not wait on that.
+    private volatile long duckdbMemoryLimit;
+    private volatile long memoryInUse;
+    private final AtomicLong peakMemory = new AtomicLong();
 
     JobRun(Job job, JobFeed feed, JobTimers timers) {
         this.job = job;
@@ -62,27 +64,27 @@ final class JobRun {
     }
 
     /** The job starts with this DuckDB memory limit, set from the headroom it got. */
-    synchronized void admitted(long duckdbLimit) {
+    void admitted(long duckdbLimit) {
         duckdbMemoryLimit = duckdbLimit;
     }
 
-    synchronized long duckdbMemoryLimit() {
+    long duckdbMemoryLimit() {
         return duckdbMemoryLimit;
     }
 
     /** The PSS of the job's processes now (0 once they are gone). */
-    synchronized void sampled(long pss) {
+    void sampled(long pss) {
         memoryInUse = pss;
-        peakMemory = Math.max(peakMemory, pss);
+        peakMemory.accumulateAndGet(pss, Math::max);
     }
 
-    synchronized long memoryInUse() {
+    long memoryInUse() {
         return memoryInUse;
     }
 
     /** The highest PSS sampled; 0 when the job was never sampled while dbt ran. */
-    synchronized long peakMemory() {
-        return peakMemory;
+    long peakMemory() {
+        return peakMemory.get();
     }
 
     /** Blocking: the started process, or empty when a stop came first or {@code launch} refused. */
