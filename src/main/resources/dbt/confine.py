@@ -1,4 +1,5 @@
-# Runs a command (dbt) inside a Landlock domain: it may read the system and Python, write its own user's directory
+# Runs a command (dbt) inside a Landlock domain, or (warm_runtime.py, which loads this file as a module) confines a
+# forked dbt child the same way: it may read the system and Python, write its own user's directory
 # and read the files named, and nothing else of the data directory, so other learners' files and the service's own
 # are out of its reach whatever a project makes dbt open. Landlock needs no privilege; where the kernel (or a seccomp
 # filter) does not offer it, the command runs unconfined and --probe says so.
@@ -108,4 +109,5 @@ def main(args):
     os.execv(command[0], command)
 
 
-main(sys.argv[1:])
+if __name__ == "__main__":
+    main(sys.argv[1:])

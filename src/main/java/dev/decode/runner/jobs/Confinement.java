@@ -5,7 +5,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
@@ -50,17 +52,25 @@ class Confinement {
 
     /** The command that runs {@code command} confined to {@code username}'s directory. */
     List<String> wrap(Path dbt, String username, List<String> command) {
-        List<String> argv = new ArrayList<>(List.of(python(dbt).toString(), "-I", "-S", "-c", script,
-                "--protect", platform.dataDir().toAbsolutePath().normalize().toString(),
-                "--write", users.of(username).toString(),
-                "--read", dbt.getParent().getParent().toString(), "--read", realPath(dbt).getParent().getParent().toString()));
-        if (warehouse.learnCatalog() != null) {
-            argv.addAll(List.of("--read-file", warehouse.learnCatalog().toString()));
-        }
-        packages.directory().ifPresent(dir -> argv.addAll(List.of("--read", dir.toString())));
+        List<String> argv = new ArrayList<>(List.of(python(dbt).toString(), "-I", "-S", "-c", script));
+        rules(dbt, username).forEach((flag, values) -> values.forEach(value -> argv.addAll(List.of(flag, value))));
         argv.add("--");
         argv.addAll(command);
         return argv;
+    }
+
+    /** What confine.py lets a dbt process of {@code username} reach, as its options: flag to values. */
+    Map<String, List<String>> rules(Path dbt, String username) {
+        Map<String, List<String>> rules = new LinkedHashMap<>();
+        rules.put("--protect", List.of(platform.dataDir().toAbsolutePath().normalize().toString()));
+        rules.put("--write", List.of(users.of(username).toString()));
+        List<String> read = new ArrayList<>(List.of(dbt.getParent().getParent().toString(), realPath(dbt).getParent().getParent().toString()));
+        packages.directory().ifPresent(dir -> read.add(dir.toString()));
+        rules.put("--read", read);
+        if (warehouse.learnCatalog() != null) {
+            rules.put("--read-file", List.of(warehouse.learnCatalog().toString()));
+        }
+        return rules;
     }
 
     /** The probe starts a Python process, so it runs beside the start-up rather than in it. */
@@ -104,7 +114,7 @@ class Confinement {
     }
 
     /** The Python of dbt's own virtual environment, which every dbt installation has beside its script. */
-    private static Path python(Path dbt) {
+    static Path python(Path dbt) {
         Path python = dbt.getParent().resolve("python");
         return Files.isExecutable(python) ? python : dbt.getParent().resolve("python3");
     }

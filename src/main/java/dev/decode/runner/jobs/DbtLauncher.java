@@ -7,6 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -25,10 +27,12 @@ import dev.decode.runner.workspace.DbtPackages;
 import dev.decode.runner.workspace.Workspaces;
 
 /**
- * Starts dbt for a job without a shell: {@code setsid} gives it its own process group (whose id is the process id,
- * as every program in the chain execs the next), {@code env --default-signal=INT} undoes an ignored SIGINT inherited
- * from whoever started the service, so that cancel reaches dbt, and {@code prlimit} caps memory, processes, open files
- * and CPU time. The environment starts empty: no service secret reaches dbt. The profile is generated per job.
+ * Starts dbt for a job: forked from the warm runtime ({@link WarmRuntime}) when one is ready, else as a plain process
+ * without a shell, where {@code setsid} gives it its own process group (whose id is the process id, as every program
+ * in the chain execs the next), {@code env --default-signal=INT} undoes an ignored SIGINT inherited from whoever
+ * started the service, so that cancel reaches dbt, and {@code prlimit} caps memory, processes, open files and CPU
+ * time. Either way the same limits and confinement apply and the environment starts empty: no service secret reaches
+ * dbt. The profile is generated per job.
  */
 @ApplicationScoped
 class DbtLauncher {
@@ -53,11 +57,12 @@ class DbtLauncher {
     private final Workspaces workspaces;
     private final DbtPackages packages;
     private final Confinement confinement;
+    private final WarmRuntime runtime;
     private final ObjectMapper json;
     private final String seedFilesPlugin = DbtResources.text(SEED_FILES_PLUGIN + ".py");
 
     DbtLauncher(JobsConfig config, UserDirectories users, WarehouseFiles warehouse, WarehouseConfig warehouseConfig,
-            LearnCatalog learnCatalog, Workspaces workspaces, DbtPackages packages, Confinement confinement, ObjectMapper json) {
+            LearnCatalog learnCatalog, Workspaces workspaces, DbtPackages packages, Confinement confinement, WarmRuntime runtime, ObjectMapper json) {
         this.config = config;
         this.users = users;
         this.warehouse = warehouse;
@@ -66,6 +71,7 @@ class DbtLauncher {
         this.workspaces = workspaces;
         this.packages = packages;
         this.confinement = confinement;
+        this.runtime = runtime;
         this.json = json;
     }
 
@@ -131,7 +137,7 @@ class DbtLauncher {
      * {@code duckdbMemoryLimit} bytes (in local mode: the plugin sets it, since a limit in the profile would change
      * the profile's hash from job to job, and dbt would parse the whole project again).
      */
-    Process start(Job job, long duckdbMemoryLimit) throws IOException {
+    DbtProcess start(Job job, long duckdbMemoryLimit) throws IOException, InterruptedException {
         Path dbt = executable().orElseThrow(() -> new IllegalStateException("the dbt executable " + config.dbtExecutable() + " is missing"));
         Path dir = jobDir(job.username(), job.id());
         Path target = dir.resolve("target");
@@ -145,13 +151,18 @@ class DbtLauncher {
         if (Files.exists(saved)) {
             Files.copy(saved, target.resolve(PARTIAL_PARSE), StandardCopyOption.REPLACE_EXISTING);
         }
-        ProcessBuilder builder = new ProcessBuilder(argv(dbt, job, dir)).directory(workspaces.root(job.username()).toFile())
-                .redirectErrorStream(true);
-        Map<String, String> env = builder.environment();
-        env.clear();
-        env.putAll(environment(dbt, dir));
+        Path workspace = workspaces.root(job.username());
+        Map<String, String> env = new HashMap<>(environment(dbt, dir));
         warehouseConfig.motherduckToken().ifPresent(token -> env.put("MOTHERDUCK_TOKEN", token));
-        return builder.start();
+        Optional<DbtProcess> forked = runtime.fork(new WarmRuntime.Fork(job.id(), dbtArguments(job, dir), workspace, env,
+                List.of(python.toString()), limits(), confinement.rules(dbt, job.username())));
+        if (forked.isPresent()) {
+            return forked.get();
+        }
+        ProcessBuilder builder = new ProcessBuilder(argv(dbt, job, dir)).directory(workspace.toFile()).redirectErrorStream(true);
+        builder.environment().clear();
+        builder.environment().putAll(env);
+        return DbtProcess.of(builder.start());
     }
 
     /** Blocking: keeps the job's parse state for the user's next job, so that dbt need not parse everything again. */
@@ -188,20 +199,37 @@ class DbtLauncher {
         Files.writeString(project.resolve("package-lock.yml"), lock.append("sha1_hash: ").append(SHA1_OF_NO_PACKAGES).append('\n'));
     }
 
+    /** The plain process's command line: dbt wrapped in its own group, limits and confinement. */
     List<String> argv(Path dbt, Job job, Path dir) {
-        JobsConfig.Process limits = config.process();
-        List<String> argv = new ArrayList<>(List.of("/usr/bin/setsid", "/usr/bin/env", "--default-signal=INT",
-                "/usr/bin/prlimit", "--as=" + limits.addressSpace().asLongValue(), "--nproc=" + limits.processes(),
-                "--nofile=" + limits.openFiles(), "--cpu=" + cpuSeconds(), "--"));
+        List<String> argv = new ArrayList<>(List.of("/usr/bin/setsid", "/usr/bin/env", "--default-signal=INT", "/usr/bin/prlimit"));
+        limits().forEach((limit, value) -> argv.add("--" + limit + "=" + value));
+        argv.add("--");
         List<String> command = new ArrayList<>(List.of(dbt.toString()));
-        command.addAll(job.command().args());
-        command.addAll(List.of("--profiles-dir", dir.toString(), "--profile", PROFILE, "--target", TARGET,
-                "--log-path", dir.resolve("logs").toString(), "--log-level-file", "none", "--log-format", "json", "--no-use-colors"));
-        // dbt deps takes no target path: it writes no artifacts.
-        command.addAll(DEPS.equals(job.command().command()) ? List.of("--project-dir", installProject(job).toString())
-                : List.of("--target-path", dir.resolve("target").toString()));
+        command.addAll(dbtArguments(job, dir));
         argv.addAll(confinement.wrap(dbt, job.username(), command));
         return argv;
+    }
+
+    /** dbt's arguments for the job, after the program's name. */
+    private List<String> dbtArguments(Job job, Path dir) {
+        List<String> args = new ArrayList<>(job.command().args());
+        args.addAll(List.of("--profiles-dir", dir.toString(), "--profile", PROFILE, "--target", TARGET,
+                "--log-path", dir.resolve("logs").toString(), "--log-level-file", "none", "--log-format", "json", "--no-use-colors"));
+        // dbt deps takes no target path: it writes no artifacts.
+        args.addAll(DEPS.equals(job.command().command()) ? List.of("--project-dir", installProject(job).toString())
+                : List.of("--target-path", dir.resolve("target").toString()));
+        return args;
+    }
+
+    /** Each dbt's resource limits, named as prlimit's options and the warm runtime name them. */
+    private Map<String, Long> limits() {
+        JobsConfig.Process limits = config.process();
+        Map<String, Long> named = new LinkedHashMap<>();
+        named.put("as", limits.addressSpace().asLongValue());
+        named.put("nproc", (long) limits.processes());
+        named.put("nofile", (long) limits.openFiles());
+        named.put("cpu", cpuSeconds());
+        return named;
     }
 
     /** Above the wall-clock limit (dbt has more than one thread), so that the supervisor's timeout acts first. */
@@ -209,7 +237,8 @@ class DbtLauncher {
         return config.maxRunTime().plus(config.cancelGrace()).toSeconds() * 2 + 60;
     }
 
-    private static Map<String, String> environment(Path dbt, Path dir) {
+    /** A dbt process's whole environment: nothing of the service's reaches it. */
+    static Map<String, String> environment(Path dbt, Path dir) {
         return Map.ofEntries(Map.entry("PATH", dbt.getParent() + ":/usr/local/bin:/usr/bin:/bin"),
                 Map.entry("HOME", dir.toString()),
                 Map.entry("LANG", "C.UTF-8"),

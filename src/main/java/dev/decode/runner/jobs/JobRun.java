@@ -15,7 +15,7 @@ final class JobRun {
     /** Starts dbt for the job, or answers null when it must not start. */
     @FunctionalInterface
     interface Launch {
-        Process start() throws Exception;
+        DbtProcess start() throws Exception;
     }
 
     private final Job job;
@@ -88,11 +88,11 @@ final class JobRun {
     }
 
     /** Blocking: the started process, or empty when a stop came first or {@code launch} refused. */
-    synchronized Optional<Process> startUnlessStopped(Launch launch) throws Exception {
+    synchronized Optional<DbtProcess> startUnlessStopped(Launch launch) throws Exception {
         if (job.stopRequested()) {
             return Optional.empty();
         }
-        Process process = launch.start();
+        DbtProcess process = launch.start();
         if (process == null) {
             return Optional.empty();
         }
@@ -119,8 +119,8 @@ final class JobRun {
         ending.complete(null);
     }
 
-    /** setsid makes the process its own group leader as soon as it runs; wait briefly for that before trusting it. */
-    private static long ownGroupOf(Process process) throws InterruptedException {
+    /** setsid makes a plain process its own group leader as soon as it runs; wait briefly for that before trusting it. */
+    private static long ownGroupOf(DbtProcess process) throws InterruptedException {
         for (int attempt = 0; attempt < 200; attempt++) {
             long group = ProcessGroups.groupOf(process.pid());
             if (group == process.pid() || group == -1) {

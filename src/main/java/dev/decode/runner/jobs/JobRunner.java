@@ -2,6 +2,7 @@ package dev.decode.runner.jobs;
 
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -87,9 +88,9 @@ class JobRunner {
     }
 
     /** dbt's merged stdout and stderr, one parsed event per line, with the server's paths made the learner's. */
-    static Multi<DbtEvent> events(Process process, UnaryOperator<String> paths, ObjectMapper json) {
+    static Multi<DbtEvent> events(DbtProcess process, UnaryOperator<String> paths, ObjectMapper json) {
         return Multi.createFrom().<String>emitter(emitter -> {
-            try (BufferedReader reader = process.inputReader(StandardCharsets.UTF_8)) {
+            try (BufferedReader reader = new BufferedReader(new InputStreamReader(process.output(), StandardCharsets.UTF_8))) {
                 String line;
                 while ((line = reader.readLine()) != null) {
                     emitter.emit(line);
@@ -138,20 +139,20 @@ class JobRunner {
      * Blocking: dbt, unless the project leads outside its workspace or asks for packages that are not offered (then null,
      * and the learner is told why).
      */
-    private Process start(JobRun run) throws IOException {
+    private DbtProcess start(JobRun run) throws IOException, InterruptedException {
         Optional<String> refusal = launcher.prepare(run.job());
         if (refusal.isPresent()) {
             log(run, "dbt did not start: " + refusal.get());
             LOG.infof("Job refused before dbt started id=%s username=%s", run.id(), run.username());
             return null;
         }
-        Process process = launcher.start(run.job(), run.duckdbMemoryLimit());
+        DbtProcess process = launcher.start(run.job(), run.duckdbMemoryLimit());
         LOG.infof("Job started id=%s username=%s pid=%d", run.id(), run.username(), process.pid());
         return process;
     }
 
     /** Each line into the log, the job's nodes and progress; nodes and progress are recorded as they change. */
-    private Uni<Void> output(JobRun run, Process process) {
+    private Uni<Void> output(JobRun run, DbtProcess process) {
         Job job = run.job();
         NewestOnly<JobView> progress = new NewestOnly<>(store::progressed);
         return events(process, launcher.serverPaths(run.username(), run.id()), json).onItem().invoke(event -> {

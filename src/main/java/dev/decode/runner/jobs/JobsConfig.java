@@ -42,6 +42,13 @@ public interface JobsConfig {
     @WithDefault("500ms")
     Duration memorySampleEvery();
 
+    /**
+     * Jobs fork from one warm dbt runtime, a Python process that imported dbt once: they start without Python's
+     * start-up and share its modules' memory. Off, each job starts a dbt process of its own.
+     */
+    @WithDefault("true")
+    boolean warmRuntime();
+
     /** Jobs of one user queued or running at once; beyond it their submissions get 429 job-queue-full. */
     @WithDefault("3")
     int maxQueuedJobs();

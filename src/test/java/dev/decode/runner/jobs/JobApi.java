@@ -48,6 +48,30 @@ final class JobApi {
         return job(token, id);
     }
 
+    /**
+     * Submits the slow model and returns once DuckDB is executing it: dbt reports the node started while it still
+     * compiles the model, and an interrupt that comes before DuckDB starts the query does not stop the query.
+     */
+    static String startSlowModel(String token) throws IOException {
+        String id = dev.decode.runner.support.Api.startSlowJob(token);
+        awaitSlowModelRunning(token, id);
+        return id;
+    }
+
+    /** Returns once DuckDB executes the job's slow model (its processes use CPU). */
+    static void awaitSlowModelRunning(String token, String id) throws IOException {
+        await().atMost(Duration.ofMinutes(2)).until(() -> "started".equals(
+                job(token, id).getString("nodes.find { it.uniqueId == 'model.starter.slow' }.status")));
+        long atStart = cpuMillis(id);
+        await().atMost(Duration.ofMinutes(1)).until(() -> cpuMillis(id) - atStart >= 1_000);
+    }
+
+    /** The log lines of a finished job, as its stream replays them. */
+    static String logText(String token, String id) throws IOException, InterruptedException {
+        return sse(token, id, "", Map.of()).stream().filter(event -> "log".equals(event.name())).map(Event::data)
+                .collect(java.util.stream.Collectors.joining("\n"));
+    }
+
     /** Puts {@link #MEMORY_PROBE} into the learner's workspace and submits {@code dbt run} of it; returns the job id. */
     static String submitMemoryProbe(String token) {
         put(token, "models/memory_probe.sql", MEMORY_PROBE);
@@ -121,6 +145,12 @@ final class JobApi {
             });
         }
         return pids;
+    }
+
+    /** The job's dbt process: the one of its processes that leads their group. */
+    static long leaderOf(String jobId) throws IOException {
+        return processesOf(jobId).stream().filter(pid -> ProcessGroups.groupOf(pid) == pid).findFirst()
+                .orElseThrow(() -> new AssertionError("no process leads the job's group"));
     }
 
     /** CPU time the job's live processes have used so far (user + system, from /proc/<pid>/stat). */

@@ -55,7 +55,7 @@ class JobControlTest {
     @Test
     void cancelStopsASlowModelWithinTheGraceAndLeavesNoProcess() throws Exception {
         String token = createUser(uniqueUsername("canceller"));
-        String id = startSlowModel(token);
+        String id = JobApi.startSlowModel(token);
         assertThat(JobApi.processesOf(id)).isNotEmpty();
 
         Instant cancelled = Instant.now();
@@ -88,7 +88,7 @@ class JobControlTest {
     @Test
     void aRunningJobsNodesAndProgressAreRecordedAsTheyChange() throws Exception {
         String token = createUser(uniqueUsername("recorded"));
-        String id = startSlowModel(token);
+        String id = JobApi.startSlowModel(token);
         try {
             io.vertx.mutiny.sqlclient.Row row = pool.preparedQuery("select status, nodes::text as nodes, progress_total from jobs where id = $1")
                     .execute(Tuple.of(id)).await().atMost(Duration.ofSeconds(5)).iterator().next();
@@ -104,7 +104,7 @@ class JobControlTest {
     @Test
     void aQuietLogStreamGetsHeartbeatsAndStillEndsWithItsJob() throws Exception {
         String token = createUser(uniqueUsername("quiet"));
-        String id = startSlowModel(token);
+        String id = JobApi.startSlowModel(token);
         Iterator<String> lines = JobApi.sseLines(token, id);
         try {
             // The replay comes first; then the slow model prints nothing, and only heartbeats (1 s in tests) arrive.
@@ -289,19 +289,6 @@ class JobControlTest {
         assertThat(kept.getString("nodes")).contains("model.starter.kept");
     }
 
-
-    /**
-     * Submits the slow model and returns once DuckDB is executing it: dbt reports the node started while it still
-     * compiles the model, and an interrupt that comes before DuckDB starts the query does not stop the query.
-     */
-    private static String startSlowModel(String token) throws IOException {
-        String id = startSlowJob(token);
-        await().atMost(Duration.ofMinutes(2)).until(() -> "started".equals(
-                JobApi.job(token, id).getString("nodes.find { it.uniqueId == 'model.starter.slow' }.status")));
-        long atStart = JobApi.cpuMillis(id);
-        await().atMost(Duration.ofMinutes(1)).until(() -> JobApi.cpuMillis(id) - atStart >= 1_000);
-        return id;
-    }
 
     private void insert(String id, String username, String status, Long pgid) {
         pool.preparedQuery("insert into jobs (id, username, command, args, status, created_at, pgid, progress_completed, progress_total, nodes) "
