@@ -8,7 +8,8 @@ import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.startsWith;
 
-import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +24,7 @@ import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
 import dev.decode.runner.support.Api;
+import dev.decode.runner.support.DbtEnvironment;
 import dev.decode.runner.support.ProcessMemory;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -158,17 +160,48 @@ class WarmRuntimeTest {
     void theRuntimeIsStartedAgainWhenItDies() throws Exception {
         long killed = awaitWarm();
         ProcessHandle.of(killed).orElseThrow().destroyForcibly();
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> {
-            Matcher warm = RUNTIME_PID.matcher(runtime.state());
-            return warm.matches() && Long.parseLong(warm.group(1)) != killed;
-        });
-        long restarted = awaitWarm();
+        long restarted = awaitReplaced(killed);
 
         String token = createUser(uniqueUsername("afterdeath"));
         String id = JobApi.startSlowModel(token);
         assertThat(ProcessMemory.parentOf(JobApi.leaderOf(id))).isEqualTo(restarted);
         as(token).when().post("/api/v1/jobs/" + id + "/cancel").then().statusCode(202);
         assertThat(JobApi.awaitEnd(token, id, Duration.ofSeconds(40)).getString("status")).isEqualTo("cancelled");
+    }
+
+    @Test
+    void theRuntimeIsReplacedWhenTheInstalledPackagesChange() throws Exception {
+        long before = awaitWarm();
+        Path sitePackages = DbtEnvironment.sitePackages();
+        Path probe = sitePackages.resolve("decode_pin_probe-0.0." + System.nanoTime() % 1000 + ".dist-info");
+        String token = createUser(uniqueUsername("pins"));
+        JobApi.put(token, "models/one.sql", "select 1 as one\n");
+        try {
+            Files.createDirectory(probe);
+            Files.writeString(probe.resolve("METADATA"), "Metadata-Version: 2.1\nName: decode-pin-probe\nVersion: 0.0.1\n");
+            String id = JobApi.submit(token, Map.of("command", "run", "select", "one"));
+            assertThat(JobApi.awaitEnd(token, id, Duration.ofMinutes(2)).getString("status")).as("run as a plain process").isEqualTo("succeeded");
+            long replaced = awaitReplaced(before);
+            await().atMost(Duration.ofSeconds(30)).until(() -> ProcessHandle.of(before).map(process -> !process.isAlive()).orElse(true));
+            assertThat(replaced).isNotEqualTo(before);
+        } finally {
+            Files.deleteIfExists(probe.resolve("METADATA"));
+            Files.deleteIfExists(probe);
+        }
+        // The pins are back as they were, which is a change too: the next job replaces the runtime again.
+        long afterProbe = awaitWarm();
+        String id = JobApi.submit(token, Map.of("command", "run", "select", "one"));
+        assertThat(JobApi.awaitEnd(token, id, Duration.ofMinutes(2)).getString("status")).isEqualTo("succeeded");
+        awaitReplaced(afterProbe);
+    }
+
+    /** Waits for a ready runtime other than {@code old}; returns its pid. */
+    private long awaitReplaced(long old) {
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> {
+            Matcher warm = RUNTIME_PID.matcher(runtime.state());
+            return warm.matches() && Long.parseLong(warm.group(1)) != old;
+        });
+        return awaitWarm();
     }
 
     /** The runtime's pid once it is ready. */

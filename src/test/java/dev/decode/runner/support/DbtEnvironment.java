@@ -18,6 +18,16 @@ public final class DbtEnvironment {
         return dbt.toAbsolutePath();
     }
 
+    /** Where the environment's packages are installed, one *.dist-info folder per distribution. */
+    public static Path sitePackages() {
+        try (java.util.stream.Stream<Path> lib = Files.list(dbt().getParent().getParent().resolve("lib"))) {
+            return lib.filter(dir -> dir.getFileName().toString().startsWith("python3")).findFirst()
+                    .orElseThrow(() -> new IllegalStateException("no lib/python3* beside " + dbt())).resolve("site-packages");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     /** The Python of the same virtual environment, with the pinned duckdb module. */
     public static Path python() {
         return dbt().getParent().resolve("python");
