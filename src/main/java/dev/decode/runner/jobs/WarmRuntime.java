@@ -125,7 +125,14 @@ class WarmRuntime {
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             server.bind(UnixDomainSocketAddress.of(socket), 1);
             server.configureBlocking(false);
-            Worker.Pending pending = worker.send(fork.job(), request(fork, socket));
+            Worker.Pending pending;
+            try {
+                pending = worker.send(fork.job(), request(fork, socket));
+            } catch (IOException e) {
+                // The runtime is gone or was retired as this job came; a request it did not read forked nothing.
+                LOG.infof("Warm dbt runtime took no request id=%s reason=%s", fork.job(), e.toString());
+                return Optional.empty();
+            }
             JsonNode answer;
             try {
                 answer = pending.answer().get(ANSWER_WAIT_SECONDS, TimeUnit.SECONDS);
