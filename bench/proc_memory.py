@@ -1,4 +1,4 @@
-"""Memory figures of a process tree from /proc, shared by bench/jobs.sh and bench/forked_dbt.py."""
+"""Memory figures of a process tree from /proc, shared by the benchmarks (bench/jobs_bench.py, reliability.sh)."""
 import os
 
 
