@@ -9,9 +9,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 /**
  * What the supervisor knows of memory: the {@link MemoryGauge} on the real /proc and cgroup hierarchy, what each
- * learner's jobs needed before (the peak PSS of their last job of that command that ran to its end: a parse needs less
- * than a build), and
- * the DuckDB memory limit a job gets from the headroom it started with. Thread-safe.
+ * learner's jobs needed before (the peak private memory of their last job of that command that ran to its end: a
+ * parse needs less than a build), and the DuckDB memory limit a job gets from the headroom it started with.
+ * Thread-safe.
  */
 @ApplicationScoped
 class JobMemory {
@@ -23,14 +23,18 @@ class JobMemory {
     }
 
     private final MemoryGauge gauge;
-    private final long jobDefault;
+    private final WarmRuntime runtime;
+    private final long plainDefault;
+    private final long forkedDefault;
     private final long duckdbMaximum;
     private final Map<Learned, Long> peaks = new ConcurrentHashMap<>();
 
-    JobMemory(JobsConfig config) {
+    JobMemory(JobsConfig config, WarmRuntime runtime) {
         this.gauge = new MemoryGauge(Path.of("/proc"), Path.of("/sys/fs/cgroup"), ProcessHandle.current().pid(),
                 config.memoryBudget().asLongValue());
-        this.jobDefault = config.jobMemory().asLongValue();
+        this.runtime = runtime;
+        this.plainDefault = config.jobMemory().asLongValue();
+        this.forkedDefault = config.forkedJobMemory().asLongValue();
         this.duckdbMaximum = config.process().duckdbMemoryLimit().asLongValue();
     }
 
@@ -39,9 +43,16 @@ class JobMemory {
         return gauge.read(jobRoots);
     }
 
-    /** What a job of the learner is expected to need: the peak of their last such job, or the configured default. */
+    /**
+     * What a job of the learner is expected to need: the peak of their last such job, or the configured default for a
+     * job forked from the warm runtime when it is ready, else for a plain process.
+     */
     long need(String username, String command) {
-        return peaks.getOrDefault(new Learned(username, command), jobDefault);
+        return peaks.getOrDefault(new Learned(username, command), jobDefault());
+    }
+
+    private long jobDefault() {
+        return runtime.ready() ? forkedDefault : plainDefault;
     }
 
     boolean knows(String username, String command) {
@@ -56,7 +67,7 @@ class JobMemory {
     void remember(String username, String command, long peak, boolean ranToItsEnd) {
         if (peak > 0) {
             peaks.compute(new Learned(username, command),
-                    (learned, known) -> ranToItsEnd ? peak : Math.max(peak, known == null ? jobDefault : known));
+                    (learned, known) -> ranToItsEnd ? peak : Math.max(peak, known == null ? jobDefault() : known));
         }
     }
 

@@ -7,7 +7,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * One job the service holds in memory, from submission until it is dropped a while after its end: its state, its log
  * feed, its timers, the memory it started with and, once dbt runs, its process group, which cancel and the timers
- * signal, and the PSS its processes were last sampled at and peaked at. The process is started under the same lock as
+ * signal, and the private memory its processes were last sampled at and peaked at. The process is started under the same lock as
  * the signals, so that a stop requested before the start prevents it and one after reaches it.
  */
 final class JobRun {
@@ -72,17 +72,17 @@ final class JobRun {
         return duckdbMemoryLimit;
     }
 
-    /** The PSS of the job's processes now (0 once they are gone). */
-    void sampled(long pss) {
-        memoryInUse = pss;
-        peakMemory.accumulateAndGet(pss, Math::max);
+    /** The private memory (USS) of the job's processes now (0 once they are gone). */
+    void sampled(long bytes) {
+        memoryInUse = bytes;
+        peakMemory.accumulateAndGet(bytes, Math::max);
     }
 
     long memoryInUse() {
         return memoryInUse;
     }
 
-    /** The highest PSS sampled; 0 when the job was never sampled while dbt ran. */
+    /** The highest private memory sampled; 0 when the job was never sampled while dbt ran. */
     long peakMemory() {
         return peakMemory.get();
     }

@@ -67,7 +67,7 @@ class JobStore {
                 .replaceWithVoid();
     }
 
-    /** The final state, with the peak PSS of the job's processes (null when none was sampled). */
+    /** The final state, with the peak private memory (USS) of the job's processes (null when none was sampled). */
     Uni<Void> finished(JobView job, Long peakMemory) {
         return postgres.execute("update jobs set status = $2, started_at = $3, finished_at = $4, exit_code = $5, "
                         + "progress_completed = $6, progress_total = $7, nodes = $8::text::jsonb, peak_memory_bytes = $9 where id = $1",
@@ -76,7 +76,7 @@ class JobStore {
                 .replaceWithVoid();
     }
 
-    /** The peak PSS of the learner's last job of {@code command} that ran to its end and recorded one. */
+    /** The peak private memory of the learner's last job of {@code command} that ran to its end and recorded one. */
     Uni<Optional<Long>> lastPeakMemory(String username, String command) {
         return postgres.execute("select peak_memory_bytes from jobs where username = $1 and command = $2 "
                         + "and status in ('succeeded', 'failed') and peak_memory_bytes is not null order by created_at desc limit 1",

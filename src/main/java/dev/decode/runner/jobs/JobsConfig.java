@@ -15,8 +15,8 @@ public interface JobsConfig {
     String dbtExecutable();
 
     /**
-     * Jobs running at once across all users, an upper bound beside memory ({@link #memoryBudget}); each dbt process adds
-     * about 140 MB (PSS), most of it Python's imports.
+     * Jobs running at once across all users, an upper bound beside memory ({@link #memoryBudget}); a starter build adds
+     * about 100 MB forked from the warm runtime, about 170 MB as a plain process, most of it Python's imports.
      */
     @WithDefault("3")
     int maxRunning();
@@ -31,9 +31,19 @@ public interface JobsConfig {
     @WithDefault("512M")
     MemorySize memoryBudget();
 
-    /** What a job is expected to need while its learner has no recorded peak for its command. */
-    @WithDefault("160M")
+    /**
+     * What a job running as a plain dbt process is expected to need while its learner has no recorded peak for its
+     * command: a starter build's process peaks at 157-177 MB of private memory.
+     */
+    @WithDefault("180M")
     MemorySize jobMemory();
+
+    /**
+     * The same for a job forked from the warm runtime, which shares the runtime's imported modules: a starter build's
+     * child peaks at 89-115 MB of private memory.
+     */
+    @WithDefault("120M")
+    MemorySize forkedJobMemory();
 
     /**
      * How often, while jobs run or wait, the tree's memory is read: it samples each running job's peak and starts

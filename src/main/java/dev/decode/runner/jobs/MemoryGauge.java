@@ -13,19 +13,23 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.ToLongFunction;
 
 /**
  * What the service's process tree may use and uses now, read from cgroup v2 and /proc. Under a cgroup memory limit
  * (its own cgroup's {@code memory.max} or an ancestor's, the tightest; "max" sets none) the budget is that limit or
  * the configured one when lower, and the use is that cgroup's {@code memory.current} less its {@code inactive_file}
  * (page cache the kernel reclaims before it would run out). Without one the budget is the configured one and the use
- * the PSS of the service and its descendants, from each {@code /proc/<pid>/smaps_rollup}. Descendants are found through
+ * the PSS of the service and its descendants, from each {@code /proc/<pid>/smaps_rollup}. A job's figure is the private
+ * memory (USS) of its process tree: what it adds, since the pages it still shares (with the warm runtime it was forked
+ * from, or libraries other processes map) cost nothing more; its PSS would count a share of them, more the fewer
+ * processes map them. Descendants are found through
  * each process's parent in {@code /proc/<pid>/stat}: {@code /proc/<pid>/task/<tid>/children} is not offered by every
  * kernel. Blocking (file reads); thread-safe.
  */
 final class MemoryGauge {
 
-    /** The budget and the use at one moment, and the PSS of the process trees asked for, by their root's pid. */
+    /** The budget and the use at one moment, and the private memory of the process trees asked for, by their root's pid. */
     record Reading(long budget, long used, Map<Long, Long> trees) {
 
         long headroom() {
@@ -58,45 +62,53 @@ final class MemoryGauge {
         this.configuredBudget = configuredBudget;
     }
 
-    /** Blocking: the budget, the use now and the PSS of the trees rooted at {@code roots}. */
+    /** Blocking: the budget, the use now and the private memory of the trees rooted at {@code roots}. */
     Reading read(Collection<Long> roots) {
         Map<Long, List<Long>> children = new HashMap<>();
         ProcessGroups.stats(proc).forEach((child, stat) ->
                 children.computeIfAbsent(Long.parseLong(stat[1]), parent -> new ArrayList<>()).add(child));
-        Map<Long, Long> pss = new HashMap<>();
+        Map<Long, Usage> usage = new HashMap<>();
         Map<Long, Long> trees = new HashMap<>();
-        roots.forEach(root -> trees.put(root, treePss(root, children, pss)));
+        roots.forEach(root -> trees.put(root, tree(root, children, usage, Usage::privateBytes)));
         Optional<Cgroup> limiting = limitingCgroup();
         if (limiting.isPresent()) {
             Cgroup cgroup = limiting.get();
             return new Reading(Math.min(cgroup.limit(), configuredBudget), cgroupUse(cgroup.dir()), trees);
         }
-        return new Reading(configuredBudget, treePss(pid, children, pss), trees);
+        return new Reading(configuredBudget, tree(pid, children, usage, Usage::pss), trees);
     }
 
-    private long treePss(long root, Map<Long, List<Long>> children, Map<Long, Long> known) {
+    /** A process's proportional and private memory, in bytes. */
+    private record Usage(long pss, long privateBytes) {
+    }
+
+    private long tree(long root, Map<Long, List<Long>> children, Map<Long, Usage> known, ToLongFunction<Usage> figure) {
         long total = 0;
         Deque<Long> pending = new ArrayDeque<>(List.of(root));
         while (!pending.isEmpty()) {
             long next = pending.pop();
-            total += known.computeIfAbsent(next, this::pss);
+            total += figure.applyAsLong(known.computeIfAbsent(next, this::usage));
             pending.addAll(children.getOrDefault(next, List.of()));
         }
         return total;
     }
 
-    /** 0 for a process that is gone, a zombie, or one the service may not inspect. */
-    private long pss(long process) {
+    /** Zero for a process that is gone, a zombie, or one the service may not inspect. */
+    private Usage usage(long process) {
+        long pss = 0;
+        long privateBytes = 0;
         try {
             for (String line : Files.readAllLines(proc.resolve(Long.toString(process)).resolve("smaps_rollup"))) {
                 if (line.startsWith("Pss:")) {
-                    return kilobytes(line);
+                    pss = kilobytes(line);
+                } else if (line.startsWith("Private_Clean:") || line.startsWith("Private_Dirty:")) {
+                    privateBytes += kilobytes(line);
                 }
             }
         } catch (IOException e) {
-            return 0;
+            return new Usage(0, 0);
         }
-        return 0;
+        return new Usage(pss, privateBytes);
     }
 
     /** The service's cgroup or the ancestor whose memory.max is the lowest; empty when none sets one. */

@@ -106,6 +106,11 @@ class WarmRuntime {
         }
     }
 
+    /** Whether the next job forks from a runtime. */
+    boolean ready() {
+        return ready != null;
+    }
+
     /** How jobs run now, for readiness: "warm: ..." or "plain: why". */
     String state() {
         return state;

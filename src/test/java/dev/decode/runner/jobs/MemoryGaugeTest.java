@@ -76,7 +76,7 @@ class MemoryGaugeTest {
 
         assertThat(reading.budget()).isEqualTo(CONFIGURED);
         assertThat(reading.used()).isEqualTo(450_000 * 1024L);
-        assertThat(reading.treeOf(200)).as("a job's process and its child").isEqualTo(150_000 * 1024L);
+        assertThat(reading.treeOf(200)).as("a job's process and its child, their private memory").isEqualTo(75_000 * 1024L);
         assertThat(reading.treeOf(600)).as("gone").isZero();
     }
 
@@ -120,7 +120,8 @@ class MemoryGaugeTest {
         write(proc(pid).resolve("stat"), pid + " (dbt (worker)) S " + parent + " " + pid + " 0 -1 4194304");
         write(proc(pid).resolve("smaps_rollup"), "5627c3ff9000-7ffd5f81d000 ---p 00000000 00:00 0    [rollup]\n"
                 + "Rss:              " + (pssKilobytes * 2) + " kB\nPss:              " + pssKilobytes + " kB\n"
-                + "Pss_Anon:           1 kB\n");
+                + "Pss_Anon:           1 kB\nShared_Clean:     " + pssKilobytes + " kB\nPrivate_Clean:      " + pssKilobytes / 4
+                + " kB\nPrivate_Dirty:      " + pssKilobytes / 4 + " kB\n");
     }
 
     private Path proc(long pid) {

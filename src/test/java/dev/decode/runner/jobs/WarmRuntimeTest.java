@@ -59,6 +59,9 @@ class WarmRuntimeTest {
     @Inject
     WarmRuntime runtime;
 
+    @Inject
+    JobMemory memory;
+
     @Test
     void readinessSaysJobsForkFromTheWarmRuntime() {
         long pid = awaitWarm();
@@ -66,6 +69,7 @@ class WarmRuntimeTest {
                 .body("checks.find { it.name == 'dbt executable' }.data.jobs", equalTo(runtime.state()))
                 .body("checks.find { it.name == 'dbt executable' }.data.jobs", startsWith("warm: dbt 1.11"));
         assertThat(ProcessHandle.of(pid)).hasValueSatisfying(process -> assertThat(process.isAlive()).isTrue());
+        assertThat(memory.need(uniqueUsername("newcomer"), "build")).as("a forked job's default need").isEqualTo(120L << 20);
     }
 
     @Test
