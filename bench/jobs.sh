@@ -8,7 +8,7 @@
 #      by the same build from a shell (the service's argv prefix, profile and environment; measured once per run,
 #      interleaved with the first configuration's builds)                          target <= 0.7 warm
 #  (b) submit -> first `log` event at an SSE client over those runs, median and max  target <= 0.3 s warm
-#  (c) 3 learners' starter builds at once with 20 SSE log streams: peak PSS of the whole process tree (the service and
+#  (c) 3 learners' starter builds at once (each learner's second: admission knows their need) with 20 SSE log streams:
 #      every descendant, sampled every 100 ms) and of the service                  target <= 512 MB native+warm
 #                                                                                   (goal <= 450)
 #  (e) on a second fresh service with RUNNER_MEMORY_BUDGET=BUDGET_MB (400) MiB: 10 learners submit 2 builds each at

@@ -12,6 +12,7 @@
 # is connected to its output, {"job", "exit"} when it ends (128 + signal when a signal ended it), {"job", "refused"}
 # when it could not be forked or when the installed packages changed since start-up ("stale": the service starts a new
 # runtime). At end of input no more jobs come: the runtime waits for its children and exits.
+import atexit
 import gc
 import importlib
 import json
@@ -97,6 +98,10 @@ def become_job(request, started, confine):
         traceback.print_exc()
     finally:
         try:
+            # What the interpreter's exit would run (multiprocessing's finalizers unlink dbt's semaphores, which the
+            # child's resource tracker would otherwise report as leaked into the job's log), without the rest of its
+            # teardown, which has nothing to save.
+            atexit._run_exitfuncs()
             sys.stdout.flush()
             sys.stderr.flush()
         finally:

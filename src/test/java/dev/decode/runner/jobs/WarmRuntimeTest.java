@@ -108,6 +108,8 @@ class WarmRuntimeTest {
         JobApi.put(token, "models/env_probe.sql", probe);
         String id = JobApi.submit(token, Map.of("command", "run", "select", "env_probe"));
         assertThat(JobApi.awaitEnd(token, id, Duration.ofMinutes(2)).getString("status")).isEqualTo("succeeded");
+        assertThat(JobApi.logText(token, id)).as("the child exits as dbt's own process does: its semaphores unlinked")
+                .contains("Completed successfully").doesNotContain("resource_tracker");
 
         String visible = as(token).contentType(ContentType.JSON).body(Map.of("sql", "select visible from env_probe"))
                 .when().post("/api/v1/queries").then().statusCode(200).extract().path("rows[0][0]");
