@@ -126,7 +126,8 @@ class WarmRuntime {
         if (worker == null) {
             return Optional.empty();
         }
-        Path socket = home.resolve(connections.incrementAndGet() + ".sock");
+        // A cleaner of /tmp may have taken the folder while the service ran for days.
+        Path socket = Files.createDirectories(home).resolve(connections.incrementAndGet() + ".sock");
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             server.bind(UnixDomainSocketAddress.of(socket), 1);
             server.configureBlocking(false);
@@ -223,6 +224,12 @@ class WarmRuntime {
     }
 
     private void launch() {
+        try {
+            Files.createDirectories(home);
+        } catch (IOException e) {
+            failed("has no folder (" + e.getMessage() + ")");
+            return;
+        }
         ProcessBuilder builder = new ProcessBuilder(python.toString(), "-I", "-c", script, confineScript)
                 .directory(home.toFile()).redirectError(ProcessBuilder.Redirect.INHERIT);
         builder.environment().clear();
