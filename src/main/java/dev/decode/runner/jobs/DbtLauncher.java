@@ -200,7 +200,7 @@ class DbtLauncher {
     }
 
     /** The plain process's command line: dbt wrapped in its own group, limits and confinement. */
-    List<String> argv(Path dbt, Job job, Path dir) {
+    private List<String> argv(Path dbt, Job job, Path dir) {
         List<String> argv = new ArrayList<>(List.of("/usr/bin/setsid", "/usr/bin/env", "--default-signal=INT", "/usr/bin/prlimit"));
         limits().forEach((limit, value) -> argv.add("--" + limit + "=" + value));
         argv.add("--");
