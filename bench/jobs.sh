@@ -8,8 +8,9 @@
 #      by the same build from a shell (the service's argv prefix, profile and environment; measured once per run,
 #      interleaved with the first configuration's builds)                          target <= 0.7 warm
 #  (b) submit -> first `log` event at an SSE client over those runs, median and max  target <= 0.3 s warm
-#  (c) 3 learners' starter builds at once (each learner's second: admission knows their need) with 20 SSE log streams:
-#      every descendant, sampled every 100 ms) and of the service                  target <= 512 MB native+warm
+#  (c) 3 new learners' starter builds at once (RUNNER_MEMORY_BUDGET=4G: admission lets them) with 20 SSE log streams,
+#      then (c2) the same learners' second builds (with a parse state): peak PSS of the whole process tree (the
+#      service and every descendant, sampled every 100 ms) and of the service                  target <= 512 MB native+warm
 #                                                                                   (goal <= 450)
 #  (e) on a second fresh service with RUNNER_MEMORY_BUDGET=BUDGET_MB (400) MiB: 10 learners submit 2 builds each at
 #      once; every job succeeds, none is killed, and the tree's PSS (sampled every 100 ms) never passes the budget
@@ -83,7 +84,8 @@ measure() {
   else
     echo "== $config: $NATIVE_EXECUTABLE $(image_args native); ${settings[*]}"
   fi
-  BENCH_ARTIFACT=$kind start_service "$config" "${settings[@]}" || return 1
+  # Admission out of the way (a budget far above the tree), so that (c) measures three builds running at once.
+  BENCH_ARTIFACT=$kind start_service "$config" "${settings[@]}" RUNNER_MEMORY_BUDGET=4G || return 1
   echo "    ready in $READY_MS ms"
   run_step "$config" service "$config" || { failed_service "$config"; return 1; }
   stop_service_tree

@@ -324,26 +324,24 @@ def overhead(code, results):
 # ---- (c): 3 learners' builds at once, 20 log streams ---------------------------------------------------------------
 
 def concurrent_memory(code, results):
+    """Three new learners' first builds (no parse state yet), then the same learners' second builds."""
     names = [f"bench_{env('RUN')}_{code}_c{i}" for i in range(3)]
     tokens = [learner(n) for n in names]
-    # Learners who have built before, as learners iterate: admission then knows what their builds need, where a first
-    # build is expected to need runner.jobs.(forked-)job-memory, and the three may run at once.
-    for token in tokens:
-        through_service(token)
     root = int(env("SERVICE_PID"))
-    with TreeSampler(root) as sampler, WaitingReasons(tokens) as waiting:
-        jobs = [(t, call("POST", "/api/v1/jobs", t, {"command": "build"})["id"]) for t in tokens]
-        final = follow(jobs, clients=20)
-    statuses = collections.Counter(j["status"] for j in final)
-    mb = {k: v / 1024 for k, v in sampler.peak.items()}
-    results["c"] = {"tree_pss_mb": mb["tree_pss"], "service_pss_mb": mb["service_pss"], "tree_rss_mb": mb["tree_rss"],
-                    "statuses": dict(statuses), "most_at_once": most_at_once(final), "waiting": dict(waiting.seen)}
-    print(f"(c) 3 builds (each learner's second) + 20 log streams: {fmt_counts(statuses)}; at most {results['c']['most_at_once']} ran at once; "
-          f"queued polls by reason {dict(waiting.seen) or '{}'}")
-    print(f"    peak service    {mb['service_pss']:.0f} MB PSS")
-    print(f"    peak whole tree {mb['tree_pss']:.0f} MB PSS sum, {mb['tree_rss']:.0f} MB RSS sum; at most "
-          f"{sampler.peak['others']} other processes, the largest {mb['largest_uss']:.0f} MB USS "
-          f"({sampler.samples} samples; target <= 512 MB native+warm, goal <= 450)")
+    for key, which in (("c", "first"), ("c2", "second")):
+        with TreeSampler(root) as sampler, WaitingReasons(tokens) as waiting:
+            jobs = [(t, call("POST", "/api/v1/jobs", t, {"command": "build"})["id"]) for t in tokens]
+            final = follow(jobs, clients=20)
+        statuses = collections.Counter(j["status"] for j in final)
+        mb = {k: v / 1024 for k, v in sampler.peak.items()}
+        results[key] = {"tree_pss_mb": mb["tree_pss"], "service_pss_mb": mb["service_pss"], "tree_rss_mb": mb["tree_rss"],
+                        "statuses": dict(statuses), "most_at_once": most_at_once(final), "waiting": dict(waiting.seen)}
+        print(f"({key}) 3 {which} builds + 20 log streams: {fmt_counts(statuses)}; at most {results[key]['most_at_once']} "
+              f"ran at once; queued polls by reason {dict(waiting.seen) or '{}'}")
+        print(f"    peak service    {mb['service_pss']:.0f} MB PSS")
+        print(f"    peak whole tree {mb['tree_pss']:.0f} MB PSS sum, {mb['tree_rss']:.0f} MB RSS sum; at most "
+              f"{sampler.peak['others']} other processes, the largest {mb['largest_uss']:.0f} MB USS "
+              f"({sampler.samples} samples; target <= 512 MB native+warm, goal <= 450)")
     forget(names)
 
 
@@ -431,17 +429,19 @@ def summary(configs):
         if os.path.exists(results_file(config)):
             with open(results_file(config)) as f:
                 r = json.load(f)
-        a, b, c, e, idle = r.get("a"), r.get("b"), r.get("c"), r.get("e"), r.get("idle")
+        a, b, c, c2, e, idle = r.get("a"), r.get("b"), r.get("c"), r.get("c2"), r.get("e"), r.get("idle")
         rows.append([config,
                      f"{idle['others']}" if idle else "-",
                      f"{a['ratio']:.2f} ({a['service_median']:.2f} s)" if a else "-",
                      f"{b['median'] * 1000:.0f} / {b['max'] * 1000:.0f}" if b else "-",
                      f"{c['tree_pss_mb']:.0f} / {c['service_pss_mb']:.0f}" if c else "-",
+                     f"{c2['tree_pss_mb']:.0f} / {c2['service_pss_mb']:.0f}" if c2 else "-",
                      fmt_counts(c["statuses"]) if c else "-",
                      f"{e['tree_pss_mb']:.0f}" if e else "-",
                      f"{'ok' if e['ok'] else 'NOT ok'} ({e['statuses'].get('succeeded', 0)}/20 succeeded, "
                      f"{e['above']} samples above)" if e else "-"])
     header = ["config", "idle procs", "(a) ratio (service s)", "(b) first log ms med / max", "(c) PSS MB tree / service",
+              "(c2) second builds",
               "(c) statuses", "(e) tree peak MB", "(e)"]
     widths = [max(len(str(row[i])) for row in rows + [header]) for i in range(len(header))]
     for row in [header] + rows:
