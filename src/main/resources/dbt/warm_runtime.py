@@ -7,7 +7,7 @@
 #   python -I -c <this> <confine.py source>
 # Requests, one JSON object per line on stdin:
 #   {"job", "args", "cwd", "env", "path", "limits": {"as", "nproc", "nofile", "cpu"}, "confine": {flag: [values]},
-#    "output": UNIX_SOCKET}
+#    "output": UNIX_SOCKET, "exit": FILE}   (the child writes its exit code to FILE as it exits)
 # Answers on stdout: {"ready": dbt_version, "pid"} once; per job {"job", "pid"} once the child runs in its own group and
 # is connected to its output, {"job", "exit"} when it ends (128 + signal when a signal ended it), {"job", "refused"}
 # when it could not be forked or when the installed packages changed since start-up ("stale": the service starts a new
@@ -104,6 +104,9 @@ def become_job(request, started, confine):
             atexit._run_exitfuncs()
             sys.stdout.flush()
             sys.stderr.flush()
+            # Where the service reads the exit code should the runtime, which reports it, be gone by then.
+            with open(request["exit"], "w", encoding="ascii") as exit_file:
+                exit_file.write(str(code))
         finally:
             os._exit(code)
 

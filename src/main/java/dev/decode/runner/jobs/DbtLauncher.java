@@ -155,7 +155,7 @@ class DbtLauncher {
         Map<String, String> env = new HashMap<>(environment(dbt, dir));
         warehouseConfig.motherduckToken().ifPresent(token -> env.put("MOTHERDUCK_TOKEN", token));
         Optional<DbtProcess> forked = runtime.fork(new WarmRuntime.Fork(job.id(), dbtArguments(job, dir), workspace, env,
-                List.of(python.toString()), limits(), confinement.rules(dbt, job.username())));
+                List.of(python.toString()), limits(), confinement.rules(dbt, job.username()), dir.resolve("exit_code")));
         if (forked.isPresent()) {
             return forked.get();
         }

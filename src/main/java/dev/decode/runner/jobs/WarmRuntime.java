@@ -53,9 +53,12 @@ class WarmRuntime {
     private static final Duration MAX_RESTART_DELAY = Duration.ofSeconds(30);
     private static final String STALE = "stale";
 
-    /** What the runtime needs to fork one job's dbt, besides the connection its output goes to. */
+    /**
+     * What the runtime needs to fork one job's dbt, besides the connection its output goes to; the child writes its exit
+     * code to {@code exitFile} as it exits, which counts when the runtime that reports it is gone.
+     */
     record Fork(String job, List<String> args, Path cwd, Map<String, String> env, List<String> pythonPath,
-            Map<String, Long> limits, Map<String, List<String>> confine) {
+            Map<String, Long> limits, Map<String, List<String>> confine, Path exitFile) {
     }
 
     private final JobsConfig config;
@@ -159,7 +162,7 @@ class WarmRuntime {
                 }
                 return Optional.empty();
             }
-            return Optional.of(new Forked(answer.get("pid").asLong(), accept(server, pending.exit()), pending.exit()));
+            return Optional.of(new Forked(answer.get("pid").asLong(), accept(server, pending.exit()), pending.exit(), fork.exitFile()));
         } finally {
             Files.deleteIfExists(socket);
         }
@@ -167,7 +170,7 @@ class WarmRuntime {
 
     private ObjectNode request(Fork fork, Path socket) {
         ObjectNode request = json.createObjectNode().put("job", fork.job()).put("cwd", fork.cwd().toString())
-                .put("output", socket.toString());
+                .put("output", socket.toString()).put("exit", fork.exitFile().toString());
         request.set("args", json.valueToTree(fork.args()));
         request.set("env", json.valueToTree(fork.env()));
         request.set("path", json.valueToTree(fork.pythonPath()));
@@ -370,8 +373,11 @@ class WarmRuntime {
         }
     }
 
-    /** A child of the runtime: its output is its connection, its exit code what the runtime reported. */
-    private record Forked(long pid, SocketChannel connection, CompletableFuture<Integer> exit) implements DbtProcess {
+    /**
+     * A child of the runtime: its output is its connection, its exit code what the runtime reported or, when the runtime
+     * ended first, what the child wrote as it exited (none when a signal killed it).
+     */
+    private record Forked(long pid, SocketChannel connection, CompletableFuture<Integer> exit, Path exitFile) implements DbtProcess {
 
         @Override
         public InputStream output() {
@@ -381,8 +387,19 @@ class WarmRuntime {
         @Override
         public Integer waitFor() throws InterruptedException {
             try {
-                return exit.get();
+                Integer reported = exit.get();
+                if (reported != null) {
+                    return reported;
+                }
             } catch (ExecutionException e) {
+                // as when the runtime ended: read what the child wrote
+            }
+            while (!ProcessGroups.members(pid).isEmpty()) {
+                Thread.sleep(20);
+            }
+            try {
+                return Integer.valueOf(Files.readString(exitFile).strip());
+            } catch (IOException | NumberFormatException e) {
                 return null;
             }
         }

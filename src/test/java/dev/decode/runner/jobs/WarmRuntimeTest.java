@@ -163,10 +163,20 @@ class WarmRuntimeTest {
     }
 
     @Test
-    void theRuntimeIsStartedAgainWhenItDies() throws Exception {
+    void theRuntimeIsStartedAgainWhenItDiesAndItsChildrenRunOn() throws Exception {
         long killed = awaitWarm();
+        String orphaned = createUser(uniqueUsername("orphaned"));
+        String running = JobApi.startSlowModel(orphaned);
+        long leader = JobApi.leaderOf(running);
+        assertThat(ProcessMemory.parentOf(leader)).isEqualTo(killed);
+
         ProcessHandle.of(killed).orElseThrow().destroyForcibly();
         long restarted = awaitReplaced(killed);
+        assertThat(ProcessGroups.members(leader)).as("the job outlives the runtime it was forked from").isNotEmpty();
+        as(orphaned).when().post("/api/v1/jobs/" + running + "/cancel").then().statusCode(202);
+        JsonPath ended = JobApi.awaitEnd(orphaned, running, Duration.ofSeconds(40));
+        assertThat(ended.getString("status")).isEqualTo("cancelled");
+        assertThat(ended.getInt("exitCode")).as("dbt's exit code on SIGINT, written by the child itself").isEqualTo(2);
 
         String token = createUser(uniqueUsername("afterdeath"));
         String id = JobApi.startSlowModel(token);
